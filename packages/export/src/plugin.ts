@@ -1,0 +1,55 @@
+/**
+ * Format plugins turn a StandaloneCnn into files of one format, and (optionally) run such a file
+ * in a real runtime so that compile can verify it (DESIGN decision 8).
+ */
+import type { StandaloneCnn } from './ir.js';
+
+/** One file a plugin writes. Most formats write one; `c-array` writes a header and a source. */
+export interface ExportedFile {
+  /** Suffix appended to the output stem, including the dot: `.onnx`, `.tflite`, `.h`, `.cc`. */
+  extension: string;
+  bytes: Uint8Array;
+  /** The file a runtime loads (`model`) or an accompanying file (`source`, `header`, ...). */
+  role: 'model' | 'source' | 'header' | 'sidecar';
+}
+
+export interface ExportOptions {
+  /**
+   * Calibration inputs for quantising formats: raw pixels (0..255) NHWC, `count` images at the
+   * model's input size. Float formats ignore it.
+   */
+  calibration?: { pixels: Float32Array; count: number };
+  /** Format-specific options (e.g. `{ opset: 13 }` for ONNX, `{ io: 'int8' }` for int8 TFLite). */
+  [key: string]: unknown;
+}
+
+/** Outputs of one run of an exported model on a batch. */
+export interface RunOutputs {
+  logits: Float32Array;
+  probabilities: Float32Array;
+  /** `[batch, classes]`. */
+  shape: [number, number];
+}
+
+/** A loaded model in a real runtime. */
+export interface ModelRunner {
+  /** Raw pixels (0..255) NHWC for `count` images at the model's input size. */
+  run(pixels: Float32Array, count: number): Promise<RunOutputs>;
+  dispose(): Promise<void> | void;
+  /** Name and version of the runtime, e.g. "onnxruntime-node 1.30.0". */
+  readonly runtime: string;
+}
+
+export interface FormatPlugin {
+  /** Stable id used on the command line: `onnx`, `tflite`, `tflite-int8`, `c-array`. */
+  readonly id: string;
+  readonly description: string;
+  /** Extension of the main (model) file, with the dot. */
+  readonly extension: string;
+  /** Quantised formats are compared to the float reference with a looser tolerance. */
+  readonly quantized?: boolean;
+  /** Writes the files. Throws a HypertxError (before any byte is returned) for a model it cannot express. */
+  write(model: StandaloneCnn, options?: ExportOptions): Promise<ExportedFile[]>;
+  /** Loads a model file this plugin wrote (the `model` role) in a real runtime; absent if none exists. */
+  createRunner?(bytes: Uint8Array): Promise<ModelRunner>;
+}
