@@ -1,1 +1,41 @@
-export * from './errors.js';
+/**
+ * @hypertx/export: the StandaloneCnn IR and everything format-independent around it.
+ */
+export type * from './ir.js';
+export type * from './plugin.js';
+export { HypertxError, isHypertxError, type ErrorKind, type HypertxErrorOptions } from './errors.js';
+export { validate, formatShape, E_IR_INVALID, type ActivationShape, type ShapeTrace } from './validate.js';
+export { spatialOutputSize, windowPadding, type AxisPadding } from './padding.js';
+export {
+  runReference,
+  forwardPass,
+  normalizeInput,
+  softmaxRows,
+  type ReferenceOutputs,
+  type Activation,
+  type ActivationObserver,
+} from './reference.js';
+export {
+  foldBatchNorm,
+  foldBatchNormWithReport,
+  batchNormAffine,
+  type BatchNormFold,
+  type FoldResult,
+} from './fold.js';
+export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
+export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
+export {
+  hypertxMetadata,
+  HYPERTX_METADATA_FORMAT,
+  EXPORT_PACKAGE_VERSION,
+  type HypertxMetadata,
+} from './metadata.js';
+export {
+  FormatRegistry,
+  defaultFormatRegistry,
+  registerFormat,
+  getFormat,
+  listFormats,
+  type RegisterOptions,
+} from './registry.js';
+export * from './quantize.js';

@@ -1,0 +1,58 @@
+/**
+ * File helpers: atomic writes (DESIGN decision 7: a failure never leaves a half-written model) and
+ * reading/writing `.hxcnn` models.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { HypertxError } from './errors.js';
+import { decodeCnn, encodeCnn } from './hxcnn.js';
+import type { StandaloneCnn } from './ir.js';
+
+/**
+ * Writes `bytes` to a temporary file beside `path`, flushes it, then renames it over `path`.
+ * Readers see either the old file or the complete new one.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HypertxError('E_FILE_WRITE', `cannot write ${path}: ${(err as Error).message}`, {
+      kind: code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR' ? 'input' : 'internal',
+      hint: 'Check that the output folder exists and is writable.',
+      path,
+      cause: err,
+    });
+  }
+}
+
+/** Validates, encodes and atomically writes a `.hxcnn` model. */
+export async function writeCnnFile(path: string, model: StandaloneCnn): Promise<void> {
+  await writeFileAtomic(path, encodeCnn(model));
+}
+
+/** Reads and validates a `.hxcnn` model; errors name `path`. */
+export async function readCnnFile(path: string): Promise<StandaloneCnn> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HypertxError(
+      code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_FILE_READ',
+      code === 'ENOENT' ? `model file not found: ${path}` : `cannot read ${path}: ${(err as Error).message}`,
+      { kind: 'input', path, cause: err },
+    );
+  }
+  return decodeCnn(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { HypertxError } from './errors.js';
+import { readCnnFile, writeCnnFile, writeFileAtomic } from './files.js';
+import { decodeCnn, encodeCnn } from './hxcnn.js';
+import type { StandaloneCnn } from './ir.js';
+import { paperOmniglotCnn, randomCnn } from './testing/index.js';
+
+function assertSameModel(a: StandaloneCnn, b: StandaloneCnn): void {
+  // Canonical JSON: sorted keys, float32 data as raw bit patterns.
+  const strip = (m: StandaloneCnn) =>
+    JSON.stringify(m, (_k, v) => {
+      if (v instanceof Float32Array) return Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+      if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)));
+      return v;
+    });
+  assert.equal(strip(a), strip(b));
+}
+
+/** Re-encodes the file with an edited header (and optionally other data bytes). */
+function withHeader(bytes: Uint8Array, edit: (h: any) => void, data?: Uint8Array): Uint8Array {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  edit(header);
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const body = data ?? bytes.subarray(8 + n);
+  const out = new Uint8Array(8 + h.length + body.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  out.set(body, 8 + h.length);
+  return out;
+}
+
+const expectError = (fn: () => unknown, code: string, pattern: RegExp) =>
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof HypertxError);
+    assert.equal(err.code, code);
+    assert.match(err.message, pattern);
+    return true;
+  });
+
+test('round trip is bit-exact for 50 random models and the paper CNN', () => {
+  for (let seed = 0; seed < 50; seed++) {
+    const model = randomCnn(seed);
+    assertSameModel(decodeCnn(encodeCnn(model)), model);
+  }
+  assertSameModel(decodeCnn(encodeCnn(paperOmniglotCnn(0))), paperOmniglotCnn(0));
+});
+
+test('round trip keeps odd float bit patterns (-0, subnormals, max float32)', () => {
+  const model = paperOmniglotCnn(0);
+  const w = model.layers[0]!.type === 'conv2d' ? model.layers[0].weights.data : new Float32Array();
+  w[0] = -0;
+  w[1] = 1e-45;
+  w[2] = 3.4028234663852886e38;
+  const back = decodeCnn(encodeCnn(model));
+  assertSameModel(back, model);
+});
+
+test('layout: u64 header length, JSON header padded to 8, F32 tensors with offsets', () => {
+  const bytes = encodeCnn(paperOmniglotCnn(0));
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assert.equal(n % 8, 0);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  assert.equal(header.format, 'hypertx-cnn');
+  assert.equal(header.version, 1);
+  assert.equal(header.model.layers[0].weights, 'layers.0.weights');
+  assert.deepEqual(header.tensors['layers.0.weights'], { dtype: 'F32', shape: [3, 3, 1, 8], data_offsets: [0, 288] });
+  const last = Math.max(...Object.values<any>(header.tensors).map((t) => t.data_offsets[1]));
+  assert.equal(bytes.length, 8 + n + last);
+});
+
+test('rejects truncated files, bad JSON, wrong format, bad offsets, newer versions', () => {
+  const good = encodeCnn(paperOmniglotCnn(0));
+  expectError(() => decodeCnn(good.subarray(0, 5), 'm.hxcnn'), 'E_CNN_FILE', /^m\.hxcnn: the file is truncated: 5 bytes/);
+  expectError(() => decodeCnn(good.subarray(0, 100)), 'E_CNN_FILE', /truncated: the header announces \d+ bytes, but only 92 follow/);
+  expectError(() => decodeCnn(good.subarray(0, good.length - 4)), 'E_CNN_FILE', /truncated or corrupt: tensor "layers.17.bias" ends at data byte/);
+  const badJson = good.slice();
+  badJson[20] = 0x22; // a stray quote
+  expectError(() => decodeCnn(badJson), 'E_CNN_FILE', /JSON header is malformed/);
+  expectError(() => decodeCnn(new TextEncoder().encode('PK\x03\x04 this is a zip file')), 'E_CNN_FILE', /not a hypertx-cnn file/);
+  expectError(() => decodeCnn(withHeader(good, (h) => (h.format = 'safetensors'))), 'E_CNN_FILE', /header.format is "safetensors"/);
+  expectError(
+    () => decodeCnn(withHeader(good, (h) => (h.tensors['layers.0.weights'].data_offsets = [0, 292]))),
+    'E_CNN_FILE',
+    /tensor "layers.0.weights" spans 292 bytes, but shape \[3,3,1,8\] of F32 needs 288/,
+  );
+  expectError(
+    () => decodeCnn(withHeader(good, (h) => (h.tensors['layers.0.weights'].data_offsets = [1_000_000, 1_000_288]))),
+    'E_CNN_FILE',
+    /tensor "layers.0.weights" ends at data byte 1000288/,
+  );
+  expectError(() => decodeCnn(withHeader(good, (h) => (h.model.layers[0].weights = 'nope'))), 'E_CNN_FILE', /refers to tensor "nope"/);
+  expectError(
+    () => decodeCnn(withHeader(good, (h) => (h.version = 2)), 'new.hxcnn'),
+    'E_CNN_VERSION',
+    /^new\.hxcnn: written by a newer hypertx \(format v2\); this build reads v1 — upgrade @hypertx\/export$/,
+  );
+});
+
+test('decoded models are validated (errors carry the source name)', () => {
+  const good = encodeCnn(paperOmniglotCnn(0));
+  expectError(() => decodeCnn(withHeader(good, (h) => (h.model.layers[0].stride = 0)), 'x.hxcnn'), 'E_IR_INVALID', /^x\.hxcnn: layer 0 \(conv2d\): stride is 0/);
+  const nan = withHeader(good, () => undefined);
+  const n = Number(new DataView(nan.buffer).getBigUint64(0, true));
+  new DataView(nan.buffer).setFloat32(8 + n + 4, Number.NaN, true);
+  expectError(() => decodeCnn(nan), 'E_IR_INVALID', /weights contains NaN at flat index 1/);
+});
+
+test('writeCnnFile/readCnnFile round trip atomically; failures leave nothing behind', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hxcnn-'));
+  try {
+    const path = join(dir, 'model.hxcnn');
+    await writeFile(path, 'old contents');
+    await writeCnnFile(path, randomCnn(11));
+    assertSameModel(await readCnnFile(path), randomCnn(11));
+    assert.deepEqual(await readdir(dir), ['model.hxcnn']);
+    await assert.rejects(writeFileAtomic(join(dir, 'missing', 'x.bin'), new Uint8Array(3)), (err: unknown) => {
+      assert.ok(err instanceof HypertxError);
+      assert.equal(err.code, 'E_FILE_WRITE');
+      assert.equal(err.kind, 'input');
+      return true;
+    });
+    await assert.rejects(readCnnFile(join(dir, 'nope.hxcnn')), /model file not found: .*nope\.hxcnn/);
+    await writeFile(path, new Uint8Array(4));
+    await assert.rejects(readCnnFile(path), /model\.hxcnn: the file is truncated/);
+    assert.deepEqual(await readdir(dir), ['model.hxcnn']);
+    assert.equal((await readFile(path)).length, 4);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
