@@ -1,1 +1,16 @@
-export {};
+export * from './types.js';
+export * from './errors.js';
+export * from './prng.js';
+export * from './normalization.js';
+export * from './resample.js';
+export * from './sources/omniglot.js';
+export * from './sources/glyphs.js';
+export * from './sources/subset.js';
+export * from './splits.js';
+export * from './decode.js';
+export * from './decode-many.js';
+export * from './ink.js';
+export * from './scan.js';
+export * from './support.js';
+export * from './sources/folder.js';
+export * from './sampler.js';

@@ -1,0 +1,148 @@
+/**
+ * Scanning an image-folder tree: `root/<class>/<image files>` (or `root/<group>/<class>/...`).
+ *
+ * Rules (documented in the README):
+ * - folders whose name starts with `_` or `.` are not classes (`_unlabeled/` is the default
+ *   unlabelled folder); hidden files (`.DS_Store`, `._x.png`) are ignored;
+ * - files whose extension is not an image extension (see IMAGE_EXTENSIONS, case-insensitive) and
+ *   sub-folders inside a class folder are skipped and listed in `skipped`;
+ * - names are sorted in JavaScript's default string order (UTF-16 code units), which does not
+ *   depend on the locale: `B` < `a`, `class10` < `class2`.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { IMAGE_EXTENSIONS } from './decode.js';
+import { DATA_ERROR_CODES, dataError } from './errors.js';
+
+export type FolderLayout = 'class' | 'group/class';
+
+export interface ScannedClass {
+  name: string;
+  group: string;
+  dir: string;
+  files: string[];
+}
+
+export interface ScannedFolder {
+  root: string;
+  classes: ScannedClass[];
+  /** Image files of the unlabelled folder, if it exists. */
+  unlabeled: string[] | undefined;
+  unlabeledDir: string | undefined;
+  /** Files and folders that were ignored because they are not images (hidden files are not listed). */
+  skipped: string[];
+}
+
+export interface ScanOptions {
+  /** Unlabelled folder, resolved against the root (default `_unlabeled`); `null` for none. */
+  unlabeledDir?: string | null;
+  layout?: FolderLayout;
+}
+
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const isHidden = (name: string): boolean => name.startsWith('.');
+const isImageName = (name: string): boolean => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+
+/** Throws typed errors for a missing folder, a file where a folder was expected, or an unreadable folder. */
+export async function assertDirectory(path: string, what: string): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw dataError(DATA_ERROR_CODES.notFound, `${what} not found: ${path}`, { path, cause: err });
+    throw dataError(DATA_ERROR_CODES.read, `cannot access ${what} ${path}: ${(err as Error).message}`, { path, cause: err });
+  }
+  if (!isDir) throw dataError(DATA_ERROR_CODES.notADirectory, `${what} is not a folder: ${path}`, { path });
+}
+
+interface Entry {
+  name: string;
+  path: string;
+  isDir: boolean;
+}
+
+async function list(dir: string, what: string): Promise<Entry[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw dataError(DATA_ERROR_CODES.read, `cannot list ${what} ${dir}: ${(err as Error).message}`, {
+      path: dir,
+      cause: err,
+      hint: code === 'EACCES' || code === 'EPERM' ? 'Check the folder permissions.' : undefined,
+    });
+  }
+  names.sort(compareNames);
+  const entries: Entry[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    let isDir = false;
+    try {
+      isDir = (await stat(path)).isDirectory(); // follows symlinks
+    } catch {
+      // A dangling symlink or an entry we cannot stat: treat it as a file; decoding will name it.
+    }
+    entries.push({ name, path, isDir });
+  }
+  return entries;
+}
+
+async function imageFilesOf(dir: string, what: string, skipped: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const e of await list(dir, what)) {
+    if (isHidden(e.name)) continue;
+    if (!e.isDir && isImageName(e.name)) files.push(e.path);
+    else skipped.push(e.path);
+  }
+  return files;
+}
+
+export async function scanImageFolder(rootDir: string, options: ScanOptions = {}): Promise<ScannedFolder> {
+  const root = resolve(rootDir);
+  await assertDirectory(root, 'image folder');
+  const layout = options.layout ?? 'class';
+  const skipped: string[] = [];
+  const classes: ScannedClass[] = [];
+  const isClassDir = (e: Entry): boolean => e.isDir && !e.name.startsWith('_') && !isHidden(e.name);
+
+  const top = await list(root, 'image folder');
+  for (const e of top) {
+    if (isClassDir(e)) {
+      if (layout === 'class') {
+        classes.push({ name: e.name, group: e.name, dir: e.path, files: await imageFilesOf(e.path, 'class folder', skipped) });
+      } else {
+        for (const c of await list(e.path, 'group folder')) {
+          if (isClassDir(c)) classes.push({ name: `${e.name}/${c.name}`, group: e.name, dir: c.path, files: await imageFilesOf(c.path, 'class folder', skipped) });
+          else if (!isHidden(c.name)) skipped.push(c.path);
+        }
+      }
+    } else if (!e.isDir && !isHidden(e.name)) {
+      skipped.push(e.path);
+    }
+  }
+
+  let unlabeled: string[] | undefined;
+  let unlabeledDir: string | undefined;
+  if (options.unlabeledDir !== null) {
+    const explicit = options.unlabeledDir !== undefined;
+    unlabeledDir = resolve(root, options.unlabeledDir ?? '_unlabeled');
+    let exists = true;
+    try {
+      await stat(unlabeledDir);
+    } catch {
+      exists = false;
+    }
+    if (exists || explicit) {
+      await assertDirectory(unlabeledDir, 'unlabelled folder');
+      unlabeled = await imageFilesOf(unlabeledDir, 'unlabelled folder', skipped);
+    } else {
+      unlabeledDir = undefined;
+    }
+  }
+  return { root, classes, unlabeled, unlabeledDir, skipped };
+}

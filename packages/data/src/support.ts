@@ -1,0 +1,124 @@
+/**
+ * Loading a support set for compile: `dir/<class>/<images>` plus an optional unlabelled folder,
+ * decoded (see decode.ts), checked, normalised, with the ink polarity folded into the returned
+ * normalisation so that an exported model applies the same map to raw pixels.
+ */
+import { createHash } from 'node:crypto';
+import { decodeFiles, type DecodeProgressCallback } from './decode-many.js';
+import { checkDecodeOptions, type ResizeFit } from './decode.js';
+import { DATA_ERROR_CODES, dataError } from './errors.js';
+import { detectInk, type InkOption, type InkPolarity } from './ink.js';
+import { foldInversion, normalizeInto, OMNIGLOT_NORMALIZATION, perChannel } from './normalization.js';
+import { scanImageFolder } from './scan.js';
+import type { ImageBatch, PixelNormalization } from './types.js';
+
+export interface LoadSupportSetOptions {
+  height: number;
+  width: number;
+  /** 1 = grayscale, 3 = RGB (every image is converted, whatever it has). */
+  channels: 1 | 3;
+  /** Unlabelled images: a folder resolved against `dir` (default `_unlabeled`, used when it exists); `null` for none. */
+  unlabeledDir?: string | null;
+  /** The map for ink-bright images (default OMNIGLOT_NORMALIZATION, x = p/128 - 1). */
+  normalization?: PixelNormalization;
+  /** Ink polarity of the files: 'auto' (default) detects it; 'dark' folds an inversion into the normalisation. */
+  ink?: InkOption;
+  fit?: ResizeFit;
+  maxInputPixels?: number;
+  onProgress?: DecodeProgressCallback;
+}
+
+export interface SupportSet {
+  /** Class folder names, in JavaScript's default string order (UTF-16 code units; locale-independent). */
+  classNames: string[];
+  /** Labelled images, normalised with `normalization`, class-major in `files` order. */
+  images: ImageBatch;
+  /** Class index of each labelled image. */
+  labels: Int32Array;
+  unlabeled?: ImageBatch;
+  /** Absolute paths of the labelled images, in `images` order. */
+  files: string[];
+  /** Absolute paths of the unlabelled images, in `unlabeled` order (empty when none). */
+  unlabeledFiles: string[];
+  /** The map actually applied to RAW pixels (one entry per channel, inversion folded in): bake it into exported models. */
+  normalization: PixelNormalization;
+  /** The ink polarity of the files (detected or given). */
+  ink: InkPolarity;
+  /** sha256 hex over the decoded raw pixels, labels, class names, shape and normalisation. */
+  hash: string;
+  /** Files and folders ignored because they are not images (hidden files are not listed). */
+  skipped: string[];
+}
+
+function hashSupport(parts: { header: unknown; raw: Uint8Array[]; labels: Int32Array; unlabeledRaw: Uint8Array[] }): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(parts.header));
+  for (const img of parts.raw) h.update(img);
+  const labelBytes = Buffer.alloc(parts.labels.length * 4);
+  parts.labels.forEach((l, i) => labelBytes.writeInt32LE(l, i * 4));
+  h.update(labelBytes);
+  for (const img of parts.unlabeledRaw) h.update(img);
+  return h.digest('hex');
+}
+
+function toBatch(images: Uint8Array[], height: number, width: number, channels: number, norm: PixelNormalization): ImageBatch {
+  const per = height * width * channels;
+  const pixels = new Float32Array(images.length * per);
+  images.forEach((img, i) => normalizeInto(img, channels, norm, pixels, i * per));
+  return { pixels, count: images.length, height, width, channels };
+}
+
+/** Load a support set from `dir` (see LoadSupportSetOptions and the README for the rules). */
+export async function loadSupportSet(dir: string, options: LoadSupportSetOptions): Promise<SupportSet> {
+  checkDecodeOptions(options);
+  const { height, width, channels } = options;
+  const base = perChannel(options.normalization ?? OMNIGLOT_NORMALIZATION, channels);
+  const scanned = await scanImageFolder(dir, options.unlabeledDir === undefined ? {} : { unlabeledDir: options.unlabeledDir });
+
+  for (const c of scanned.classes) {
+    if (c.files.length === 0) {
+      throw dataError(DATA_ERROR_CODES.supportEmptyClass, `class folder "${c.name}" has no images: ${c.dir}`, {
+        path: c.dir,
+        hint: 'Add at least one image (PNG, JPEG, WebP, GIF, TIFF, AVIF) or remove the folder (or rename it to start with "_").',
+      });
+    }
+  }
+  if (scanned.classes.length < 2) {
+    throw dataError(
+      DATA_ERROR_CODES.supportTooFewClasses,
+      `support set ${scanned.root} has ${scanned.classes.length} class folder${scanned.classes.length === 1 ? '' : 's'}; a classifier needs at least 2`,
+      { path: scanned.root, hint: 'Put each class in its own sub-folder: <dir>/<class name>/<images>.' },
+    );
+  }
+
+  const files = scanned.classes.flatMap((c) => c.files);
+  const labels = Int32Array.from(scanned.classes.flatMap((c, i) => c.files.map(() => i)));
+  const unlabeledFiles = scanned.unlabeled ?? [];
+  const decodeOptions = { height, width, channels, ...(options.fit ? { fit: options.fit } : {}), ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}) };
+  const all = await decodeFiles([...files, ...unlabeledFiles], decodeOptions, options.onProgress);
+  const raw = all.slice(0, files.length);
+  const unlabeledRaw = all.slice(files.length);
+
+  const ink: InkPolarity = options.ink === undefined || options.ink === 'auto' ? detectInk(all, height, width, channels) : options.ink;
+  const normalization = ink === 'dark' ? foldInversion(base, channels) : base;
+  const classNames = scanned.classes.map((c) => c.name);
+  const hash = hashSupport({
+    header: { version: 1, height, width, channels, classNames, normalization: { scale: normalization.scale, offset: normalization.offset }, labeled: files.length, unlabeled: unlabeledFiles.length },
+    raw,
+    labels,
+    unlabeledRaw,
+  });
+  const result: SupportSet = {
+    classNames,
+    images: toBatch(raw, height, width, channels, normalization),
+    labels,
+    files,
+    unlabeledFiles,
+    normalization,
+    ink,
+    hash,
+    skipped: scanned.skipped,
+  };
+  if (unlabeledRaw.length > 0) result.unlabeled = toBatch(unlabeledRaw, height, width, channels, normalization);
+  return result;
+}
