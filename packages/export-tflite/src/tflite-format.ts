@@ -1,7 +1,7 @@
 /** The `tflite` (float32) and `tflite-int8` (full-integer) format plugins. */
 import { HypertxError, hypertxMetadata, validate, type ExportOptions, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
 import { emitFloatGraph } from './emit-float.js';
-import { emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
+import { DEFAULT_RANGE_MARGIN, emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
 import { invalidOption } from './errors.js';
 import { buildPlan, type Plan } from './plan.js';
 import { createRunner } from './runner.js';
@@ -15,6 +15,8 @@ export interface TfliteExportOptions {
   io?: Int8Io;
   /** Required for int8: raw 0..255 NHWC pixels (support set + unlabelled images). */
   calibration?: Int8Calibration;
+  /** int8 only: headroom added to each calibrated range, as a fraction of its width (default 0.1). */
+  rangeMargin?: number;
 }
 
 /** Writes a .tflite file. Validates the model and the options before producing any byte. */
@@ -24,7 +26,9 @@ export function exportTflite(model: StandaloneCnn, precision: TflitePrecision, o
   const calibration = precision === 'int8' ? readCalibration(model, options) : undefined;
   const plan = buildPlan(model);
   const frame = graphFrame(model, plan, precision, io);
-  const graph = calibration ? emitInt8Graph(plan, frame, calibration, io) : emitFloatGraph(plan, frame);
+  const graph = calibration
+    ? emitInt8Graph(plan, frame, calibration, io, readRangeMargin(options))
+    : emitFloatGraph(plan, frame);
   return serializeTflite(graph);
 }
 
@@ -58,6 +62,15 @@ function readIo(options: ExportOptions, precision: TflitePrecision): Int8Io {
     throw invalidOption('E_OPTION_INVALID', "option io: 'int8' needs the tflite-int8 format", 'Use the tflite-int8 format for int8 input/output.');
   }
   return io;
+}
+
+function readRangeMargin(options: ExportOptions): number {
+  const margin = options['rangeMargin'];
+  if (margin === undefined) return DEFAULT_RANGE_MARGIN;
+  if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0 || margin > 10) {
+    throw invalidOption('E_OPTION_INVALID', `option rangeMargin is ${JSON.stringify(margin)}; expected a number in [0, 10]`, 'Use e.g. rangeMargin: 0.1 (10% headroom at each end of every calibrated range).');
+  }
+  return margin;
 }
 
 function readCalibration(model: StandaloneCnn, options: ExportOptions): Int8Calibration {
