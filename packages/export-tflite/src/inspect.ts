@@ -77,21 +77,32 @@ export interface TfliteInfo {
   signatures: TfliteSignatureInfo[];
 }
 
-/** A table reader: absolute position of a table plus typed field accessors by slot. */
+/**
+ * A table reader: absolute position of a table plus typed field accessors by slot. The
+ * flatbuffers ByteBuffer does not bounds-check (reads past the end give 0), so every position
+ * is checked here and a truncated or corrupt file fails with E_TFLITE_MALFORMED.
+ */
 class TableReader {
   constructor(
     readonly bb: ByteBuffer,
     readonly pos: number,
-  ) {}
+  ) {
+    inBounds(bb, pos, 4, 'table');
+    const vtable = pos - bb.readInt32(pos);
+    inBounds(bb, vtable, 4, 'vtable');
+    inBounds(bb, vtable, bb.readUint16(vtable), 'vtable');
+  }
 
-  private field(slot: number): number {
-    return this.bb.__offset(this.pos, vtableOffset(slot));
+  private field(slot: number, size = 4): number {
+    const o = this.bb.__offset(this.pos, vtableOffset(slot));
+    if (o) inBounds(this.bb, this.pos + o, size, 'field');
+    return o;
   }
   has(slot: number): boolean {
-    return this.field(slot) !== 0;
+    return this.field(slot, 1) !== 0;
   }
   int8(slot: number, fallback = 0): number {
-    const o = this.field(slot);
+    const o = this.field(slot, 1);
     return o ? this.bb.readInt8(this.pos + o) : fallback;
   }
   int32(slot: number, fallback = 0): number {
@@ -107,18 +118,26 @@ class TableReader {
     return o ? this.bb.readFloat32(this.pos + o) : fallback;
   }
   string(slot: number): string | null {
-    const o = this.field(slot);
-    return o ? (this.bb.__string(this.pos + o) as string) : null;
+    const v = this.vector(slot, 1);
+    return v ? new TextDecoder().decode(this.bb.bytes().subarray(v.start, v.start + v.length)) : null;
   }
   table(slot: number): TableReader | null {
     const o = this.field(slot);
     return o ? new TableReader(this.bb, this.bb.__indirect(this.pos + o)) : null;
   }
   /** Start (absolute) and length of a vector field, or null. */
-  vector(slot: number): { start: number; length: number } | null {
+  vector(slot: number, elementSize = 4): { start: number; length: number } | null {
     const o = this.field(slot);
     if (!o) return null;
-    return { start: this.bb.__vector(this.pos + o), length: this.bb.__vector_len(this.pos + o) };
+    inBounds(this.bb, this.pos + o, 4, 'vector offset');
+    const at = this.pos + o + this.bb.readUint32(this.pos + o);
+    inBounds(this.bb, at, 4, 'vector length');
+    const v = { start: this.bb.__vector(this.pos + o), length: this.bb.__vector_len(this.pos + o) };
+    inBounds(this.bb, v.start, v.length * elementSize, 'vector');
+    return v;
+  }
+  bytesOf(slot: number): { start: number; length: number } | null {
+    return this.vector(slot, 1);
   }
   tables(slot: number): TableReader[] {
     const v = this.vector(slot);
@@ -137,10 +156,16 @@ class TableReader {
     return v ? Array.from({ length: v.length }, (_, i) => this.bb.readFloat32(v.start + 4 * i)) : [];
   }
   int64s(slot: number): number[] {
-    const v = this.vector(slot);
+    const v = this.vector(slot, 8);
     return v
       ? Array.from({ length: v.length }, (_, i) => Number(this.bb.readInt64(v.start + 8 * i)))
       : [];
+  }
+}
+
+function inBounds(bb: ByteBuffer, pos: number, size: number, what: string): void {
+  if (!(pos >= 0 && size >= 0 && pos + size <= bb.capacity())) {
+    throw new TfliteFormatError(`TFLite ${what} at byte ${pos} (+${size}) lies outside the ${bb.capacity()}-byte file`);
   }
 }
 
@@ -168,7 +193,7 @@ function readModel(bytes: Uint8Array): TfliteInfo {
   const M = Slot.Model;
 
   const buffers = model.tables(M.buffers).map((buf): TfliteBufferInfo => {
-    const data = buf.vector(Slot.Buffer.data);
+    const data = buf.bytesOf(Slot.Buffer.data);
     return data && data.length > 0
       ? { dataOffset: data.start, length: data.length }
       : { dataOffset: null, length: 0 };

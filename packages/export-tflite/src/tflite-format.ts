@@ -3,6 +3,7 @@ import { HypertxError, hypertxMetadata, validate, type ExportOptions, type Forma
 import { emitFloatGraph } from './emit-float.js';
 import { DEFAULT_RANGE_MARGIN, emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
 import { invalidOption } from './errors.js';
+import type { TfliteGraph } from './graph.js';
 import { buildPlan, type Plan } from './plan.js';
 import { createRunner } from './runner.js';
 import { HYPERTX_METADATA_NAME, type GraphFrame } from './signature.js';
@@ -21,15 +22,18 @@ export interface TfliteExportOptions {
 
 /** Writes a .tflite file. Validates the model and the options before producing any byte. */
 export function exportTflite(model: StandaloneCnn, precision: TflitePrecision, options: ExportOptions = {}): Uint8Array {
+  return serializeTflite(buildTfliteGraph(model, precision, options));
+}
+
+/** The graph `exportTflite` serialises (exposed for tests that interpret it). */
+export function buildTfliteGraph(model: StandaloneCnn, precision: TflitePrecision, options: ExportOptions = {}): TfliteGraph {
   validate(model); // E_IR_INVALID first: the model is at fault before any option is
   const io = readIo(options, precision);
   const calibration = precision === 'int8' ? readCalibration(model, options) : undefined;
+  const margin = precision === 'int8' ? readRangeMargin(options) : DEFAULT_RANGE_MARGIN;
   const plan = buildPlan(model);
   const frame = graphFrame(model, plan, precision, io);
-  const graph = calibration
-    ? emitInt8Graph(plan, frame, calibration, io, readRangeMargin(options))
-    : emitFloatGraph(plan, frame);
-  return serializeTflite(graph);
+  return calibration ? emitInt8Graph(plan, frame, calibration, io, margin) : emitFloatGraph(plan, frame);
 }
 
 function graphFrame(model: StandaloneCnn, plan: Plan, precision: TflitePrecision, io: Int8Io): GraphFrame {
