@@ -38,8 +38,8 @@ function dyadic(rng: Rng, maxNumerator: number, denominator = 16): number {
 }
 
 function weightTensor(rng: Rng, shape: number[], fanIn: number, exact: boolean, maxNumerator = 8): Tensor {
-  // Variance-preserving without the ReLU gain: keeps deep random stacks (and their logits) O(1).
-  const std = Math.sqrt(1 / fanIn);
+  // He initialisation. Other packages' tests depend on these exact values: don't change the draws.
+  const std = Math.sqrt(2 / fanIn);
   return tensor(shape, () => (exact ? dyadic(rng, maxNumerator) : rng.normal() * std));
 }
 
