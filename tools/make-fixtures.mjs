@@ -29,7 +29,7 @@ async function save(path, data) {
 async function glyphPng(classIndex, drawer, size) {
   const img = renderGlyph(glyphs.drawing(classIndex, drawer), { height: size, width: size });
   const bytes = Uint8Array.from(img, (v) => Math.round(v));
-  return sharp(bytes, { raw: { width: size, height: size, channels: 1 } }).png(PNG).toBuffer();
+  return sharp(bytes, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png(PNG).toBuffer();
 }
 
 /** RGB PNG of a glyph drawn in blue-black pen on off-white paper (dark on light). */
