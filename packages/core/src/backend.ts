@@ -1,0 +1,100 @@
+/**
+ * Backend selection with a priority registry and one aggregated error (like onnxruntime's JS API).
+ *
+ * `auto` tries, in priority order: the native TensorFlow backend from `@tensorflow/tfjs-node-gpu`,
+ * then `@tensorflow/tfjs-node` (both optional peers, loaded by non-literal dynamic import), then
+ * `wasm` (SIMD, single-threaded in Node), then `cpu` (pure JS, slow).
+ */
+import { HypertxError } from './errors.js';
+import { tf } from './tf.js';
+
+export type BackendChoice = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+export interface BackendInfo {
+  /** Our name for it. */
+  name: BackendName;
+  /** TF.js backend name (`tensorflow`, `wasm`, `cpu`). */
+  tfBackend: string;
+  /** Every backend tried before this one worked, and why it failed. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+interface BackendEntry {
+  name: BackendName;
+  priority: number;
+  /** Makes the TF.js backend available; returns its TF.js name, or throws why it can't. */
+  load: () => Promise<string>;
+}
+
+async function loadNative(pkg: string): Promise<string> {
+  const specifier: string = pkg; // non-literal: tsc must not try to resolve the optional peer
+  try {
+    await import(specifier);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(`${pkg} is not installed`);
+    throw new Error(`${pkg} failed to load: ${(err as Error).message}`);
+  }
+  return 'tensorflow';
+}
+
+const registry: BackendEntry[] = [
+  { name: 'gpu', priority: 400, load: () => loadNative('@tensorflow/tfjs-node-gpu') },
+  { name: 'node', priority: 300, load: () => loadNative('@tensorflow/tfjs-node') },
+  { name: 'wasm', priority: 200, load: async () => 'wasm' },
+  { name: 'cpu', priority: 100, load: async () => 'cpu' },
+];
+
+/** Adds or replaces a backend (e.g. a custom build); higher priority is tried first by `auto`. */
+export function registerBackend(name: BackendName, priority: number, load: () => Promise<string>): void {
+  const i = registry.findIndex((e) => e.name === name);
+  if (i >= 0) registry.splice(i, 1);
+  registry.push({ name, priority, load });
+}
+
+async function activate(entry: BackendEntry): Promise<string> {
+  const tfName = await entry.load();
+  if (!tf.findBackendFactory(tfName) && !tf.findBackend(tfName)) throw new Error(`TF.js backend "${tfName}" is not registered`);
+  // setBackend returns false (it does not throw) when initialisation fails.
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new Error(`TF.js backend "${tfName}" failed to initialise`);
+  await tf.ready();
+  return tfName;
+}
+
+let current: BackendInfo | null = null;
+
+/**
+ * Selects and initialises a backend. With `auto`, the first that works in priority order; with
+ * an explicit name, that one only. Throws one HypertxError (code E_BACKEND_UNAVAILABLE) listing
+ * every backend tried and why each failed.
+ */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  const known = registry.map((e) => e.name);
+  if (choice !== 'auto' && !known.includes(choice)) {
+    throw new HypertxError('E_BACKEND_UNKNOWN', `unknown backend "${String(choice)}"`, { kind: 'usage', hint: `use auto, ${known.join(', ')}` });
+  }
+  tf.enableProdMode(); // also silences the "install tfjs-node" banner of the cpu backend
+  const candidates = choice === 'auto' ? [...registry].sort((a, b) => b.priority - a.priority) : registry.filter((e) => e.name === choice);
+  const skipped: BackendInfo['skipped'] = [];
+  for (const entry of candidates) {
+    try {
+      const tfBackend = await activate(entry);
+      current = { name: entry.name, tfBackend, skipped };
+      return current;
+    } catch (err) {
+      skipped.push({ name: entry.name, reason: (err as Error).message });
+    }
+  }
+  const list = skipped.map((s) => `[${s.name}] ${s.reason}`).join('; ');
+  throw new HypertxError('E_BACKEND_UNAVAILABLE', `no TensorFlow.js backend could be initialised (${choice}): ${list}`, {
+    kind: 'usage',
+    hint: choice === 'gpu' || choice === 'node' ? 'install @tensorflow/tfjs-node(-gpu) 4.22.0, or use --backend wasm' : 'use --backend cpu',
+  });
+}
+
+/** The backend chosen by the last successful `initBackend` (null before). */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}

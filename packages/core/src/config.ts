@@ -1,0 +1,339 @@
+/**
+ * The one typed, JSON-serialisable description of a HyperTransformer (spec §1, §2.4), its presets
+ * and validation. Field comments name the authors' flag where there is one.
+ */
+import { usageError } from './errors.js';
+
+export type CnnActivation = 'relu' | 'lrelu';
+export type TransformerActivation = 'relu' | 'lrelu' | 'gelu';
+export type BnMode = 'support' | 'transductive';
+
+export interface HyperTransformerConfig {
+  /** Config schema version (bumped on incompatible changes). */
+  version: 1;
+  image: { height: number; width: number; channels: number };
+  /**
+   * Largest number of ways the model accepts. The label-embedding tables have `maxWays + 1` rows
+   * (row `maxWays` = "no label") and the logits layer has `maxWays` weight tokens; an N-way episode
+   * (2 ≤ N ≤ maxWays) uses labels 0..N-1 and the first N logits tokens. With N = maxWays this is
+   * exactly the authors' model (`num_labels`).
+   */
+  maxWays: number;
+  /** The generated CNN: `maxpool-4-layer` = layers × (conv → act → maxpool 2×2 → BatchNorm) → flatten → dense. */
+  cnn: {
+    /** Number of conv blocks (4 in the authors' `maxpool-4-layer`). */
+    layers: number;
+    /** Output channels of every conv block (`default_num_channels`), or one number per block. */
+    channels: number | number[];
+    /** `kernel_size` (3). */
+    kernelSize: number;
+    /** `stride` of the generated convs (the scripts use 1). */
+    stride: number;
+    /** `cnn_activation`: relu, or lrelu = leaky ReLU with alpha 0.01. */
+    activation: CnnActivation;
+    /** `lw_generate_bias`: generate a bias per conv output channel. */
+    generateBias: boolean;
+    /**
+     * `number_of_trained_cnn_layers`: the first K conv blocks are ordinary trained weights (no
+     * transformer). K = layers gives the logits-only variant. The logits layer is always generated.
+     */
+    trainedConvLayers: number;
+    /** BatchNorm epsilon (tf.layers.BatchNormalization default 1e-3). */
+    bnEpsilon: number;
+  };
+  /** `embedding_dim` d: width of label and weight embeddings. */
+  embeddingDim: number;
+  /** `shared_feature_extractor` = 'N-layer' (null = none): convs 3×3, strides 2…2,1, ReLU, then GAP. */
+  sharedFeatures: { layers: number; dim: number; padding: 'same' | 'valid' } | null;
+  /** Per-layer local feature extractor (`num_layerwise_features`; 0 = max(in, out) channels). */
+  localFeatures: { dim: number; layers: number };
+  transformer: {
+    /** `num_layers` encoder layers per generated layer. */
+    layers: number;
+    heads: number;
+    /** `lw_key_query_dim`, `lw_value_dim`, `lw_inner_dim`: a fraction of E (a value > 3 is an absolute width). */
+    keyQueryDim: number;
+    valueDim: number;
+    innerDim: number;
+    /** `transformer_nonlinearity`: relu, lrelu (alpha 0.1) or gelu. */
+    activation: TransformerActivation;
+    /** Post-LN LayerNorm epsilon (1e-6 as the authors; TF.js's default 1e-3 would be wrong). */
+    layerNormEpsilon: number;
+  };
+}
+
+/** Training hyper-parameters that go with a preset (authors' scripts). */
+export interface TrainingPreset {
+  ways: number;
+  shots: number;
+  queriesPerClass: number;
+  optimizer: 'sgd';
+  learningRate: number;
+  decayRate: number;
+  decaySteps: number;
+  steps: number;
+}
+
+export interface Preset {
+  config: HyperTransformerConfig;
+  training: TrainingPreset;
+}
+
+export type PresetName = 'omniglot-1shot' | 'omniglot-5shot' | 'miniimagenet-1shot';
+
+function baseOmniglot(): HyperTransformerConfig {
+  return {
+    version: 1,
+    image: { height: 28, width: 28, channels: 1 },
+    maxWays: 20,
+    cnn: { layers: 4, channels: 8, kernelSize: 3, stride: 1, activation: 'relu', generateBias: false, trainedConvLayers: 0, bnEpsilon: 1e-3 },
+    embeddingDim: 32,
+    sharedFeatures: { layers: 4, dim: 32, padding: 'same' },
+    localFeatures: { dim: 8, layers: 2 },
+    transformer: { layers: 3, heads: 2, keyQueryDim: 1, valueDim: 1, innerDim: 1, activation: 'relu', layerNormEpsilon: 1e-6 },
+  };
+}
+
+/** Presets matching the authors' scripts (spec §2.4). */
+export const PRESETS: Record<PresetName, () => Preset> = {
+  'omniglot-1shot': () => ({
+    config: baseOmniglot(),
+    training: { ways: 20, shots: 1, queriesPerClass: 3, optimizer: 'sgd', learningRate: 0.02, decayRate: 0.95, decaySteps: 100_000, steps: 4_000_000 },
+  }),
+  'omniglot-5shot': () => ({
+    config: baseOmniglot(),
+    training: { ways: 20, shots: 5, queriesPerClass: 5, optimizer: 'sgd', learningRate: 0.02, decayRate: 0.95, decaySteps: 100_000, steps: 4_000_000 },
+  }),
+  'miniimagenet-1shot': () => ({
+    config: {
+      version: 1,
+      image: { height: 84, width: 84, channels: 3 },
+      maxWays: 5,
+      cnn: { layers: 4, channels: 16, kernelSize: 3, stride: 1, activation: 'lrelu', generateBias: false, trainedConvLayers: 0, bnEpsilon: 1e-3 },
+      embeddingDim: 32,
+      sharedFeatures: { layers: 4, dim: 16, padding: 'same' },
+      localFeatures: { dim: 16, layers: 2 },
+      transformer: { layers: 3, heads: 8, keyQueryDim: 0.5, valueDim: 0.5, innerDim: 0.5, activation: 'lrelu', layerNormEpsilon: 1e-6 },
+    },
+    training: { ways: 5, shots: 1, queriesPerClass: 20, optimizer: 'sgd', learningRate: 0.01, decayRate: 0.95, decaySteps: 100_000, steps: 4_000_000 },
+  }),
+};
+
+export function preset(name: PresetName): Preset {
+  const make = PRESETS[name];
+  if (!make) throw usageError('E_CONFIG_PRESET', `unknown preset "${String(name)}"`, { hint: `use one of ${Object.keys(PRESETS).join(', ')}` });
+  return make();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived per-layer plan (spec §1.4–1.8)
+
+export interface LocalFeConv {
+  kernel: number;
+  stride: number;
+  inChannels: number;
+  features: number;
+}
+
+export interface TransformerDims {
+  /** Token width E. */
+  width: number;
+  keyQuery: number;
+  value: number;
+  inner: number;
+  heads: number;
+}
+
+export interface ConvLayerPlan {
+  kind: 'conv';
+  index: number;
+  inChannels: number;
+  outChannels: number;
+  /** Spatial size of the block input. */
+  inHeight: number;
+  inWidth: number;
+  /** Conv output (before pooling). */
+  convHeight: number;
+  convWidth: number;
+  /** Block output (after 2×2 max pool). */
+  outHeight: number;
+  outWidth: number;
+  generated: boolean;
+  /** Only for generated layers: */
+  blockSize: number;
+  tokens: number;
+  localFe: LocalFeConv[];
+  localFeatures: number;
+  dims: TransformerDims;
+}
+
+export interface LogitsLayerPlan {
+  kind: 'logits';
+  index: number;
+  /** Flattened input size n = H·W·C. */
+  inputSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  /** n + 1 (kernel column + bias). */
+  blockSize: number;
+  /** maxWays weight tokens. */
+  tokens: number;
+  localFe: LocalFeConv[];
+  localFeatures: number;
+  dims: TransformerDims;
+}
+
+export type LayerPlan = ConvLayerPlan | LogitsLayerPlan;
+
+export interface ModelPlan {
+  layers: ConvLayerPlan[];
+  logits: LogitsLayerPlan;
+  sharedDim: number;
+  /** Shared FE convs (kernel 3, stride 2…2,1). */
+  shared: { stride: number; inChannels: number; features: number }[];
+}
+
+export function channelsOf(config: HyperTransformerConfig, layer: number): number {
+  const c = config.cnn.channels;
+  return Array.isArray(c) ? (c[layer] as number) : c;
+}
+
+/** `get_size`: int(E·frac) rounded up to a multiple of heads; a frac > 3 is an absolute size. */
+function sizeOf(frac: number, width: number, heads: number): number {
+  let dim = frac > 3 ? Math.floor(frac) : Math.floor(width * frac);
+  if (dim % heads !== 0) dim += heads - (dim % heads);
+  return dim;
+}
+
+/** SimpleConvFeatureExtractor: kernel shrinks to the input when smaller; a conv is skipped once the tensor is smaller than the kernel. */
+function localFePlan(inH: number, inW: number, inChannels: number, features: number, layers: number, kernel: number): LocalFeConv[] {
+  const size = Math.min(inH, inW);
+  let k = kernel;
+  let defStride = 2;
+  if (size < k) {
+    k = size;
+    defStride = 1;
+  }
+  const convs: LocalFeConv[] = [];
+  if (features <= 0) return convs;
+  let h = inH;
+  let w = inW;
+  let c = inChannels;
+  for (let i = 0; i < layers; i++) {
+    if (Math.min(h, w) < k) break;
+    const stride = i < layers - 1 ? defStride : 1;
+    convs.push({ kernel: k, stride, inChannels: c, features });
+    h = Math.floor((h - k) / stride) + 1;
+    w = Math.floor((w - k) / stride) + 1;
+    c = features;
+  }
+  return convs;
+}
+
+function transformerDims(config: HyperTransformerConfig, width: number): TransformerDims {
+  const t = config.transformer;
+  return {
+    width,
+    heads: t.heads,
+    keyQuery: sizeOf(t.keyQueryDim, width, t.heads),
+    value: sizeOf(t.valueDim, width, t.heads),
+    inner: sizeOf(t.innerDim, width, t.heads),
+  };
+}
+
+export function planModel(config: HyperTransformerConfig): ModelPlan {
+  validateConfig(config);
+  const d = config.embeddingDim;
+  const sf = config.sharedFeatures;
+  const sharedDim = sf ? sf.dim : 0;
+  const shared: ModelPlan['shared'] = [];
+  if (sf) {
+    for (let i = 0; i < sf.layers; i++) {
+      shared.push({ stride: i < sf.layers - 1 ? 2 : 1, inChannels: i === 0 ? config.image.channels : sf.dim, features: sf.dim });
+    }
+  }
+  const k = config.cnn.kernelSize;
+  const s = config.cnn.stride;
+  const layers: ConvLayerPlan[] = [];
+  let h = config.image.height;
+  let w = config.image.width;
+  let c = config.image.channels;
+  for (let i = 0; i < config.cnn.layers; i++) {
+    const out = channelsOf(config, i);
+    const convH = Math.ceil(h / s);
+    const convW = Math.ceil(w / s);
+    const outH = Math.floor((convH - 2) / 2) + 1;
+    const outW = Math.floor((convW - 2) / 2) + 1;
+    if (outH < 1 || outW < 1) {
+      throw usageError('E_CONFIG_TOO_DEEP', `cnn.layers = ${config.cnn.layers} pools a ${config.image.height}×${config.image.width} image below 1×1 at block ${i + 1}`, { hint: 'use fewer layers or larger images' });
+    }
+    const generated = i >= config.cnn.trainedConvLayers;
+    const features = config.localFeatures.dim > 0 ? config.localFeatures.dim : Math.max(c, out);
+    const localFe = generated ? localFePlan(h, w, c, features, config.localFeatures.layers, k) : [];
+    const localFeatures = localFe.length * features;
+    const blockSize = k * k * c + (config.cnn.generateBias ? 1 : 0);
+    const width = Math.max(d + blockSize, d + localFeatures + sharedDim);
+    layers.push({
+      kind: 'conv', index: i, inChannels: c, outChannels: out, inHeight: h, inWidth: w, convHeight: convH, convWidth: convW,
+      outHeight: outH, outWidth: outW, generated, blockSize, tokens: out, localFe, localFeatures, dims: transformerDims(config, width),
+    });
+    h = outH;
+    w = outW;
+    c = out;
+  }
+  const n = h * w * c;
+  const logitsFeatures = config.localFeatures.dim > 0 ? config.localFeatures.dim : c;
+  const logitsFe = localFePlan(h, w, c, logitsFeatures, 1, k);
+  const logitsLocal = logitsFe.length * logitsFeatures;
+  const blockSize = n + 1;
+  const width = Math.max(d + blockSize, d + logitsLocal + sharedDim);
+  const logits: LogitsLayerPlan = {
+    kind: 'logits', index: config.cnn.layers, inputSize: n, inHeight: h, inWidth: w, inChannels: c, blockSize,
+    tokens: config.maxWays, localFe: logitsFe, localFeatures: logitsLocal, dims: transformerDims(config, width),
+  };
+  return { layers, logits, sharedDim, shared };
+}
+
+function check(cond: boolean, field: string, value: unknown, want: string): void {
+  if (!cond) {
+    throw usageError('E_CONFIG_INVALID', `config.${field} = ${JSON.stringify(value)} is invalid: ${want}`, { hint: 'start from a preset: preset("omniglot-1shot").config' });
+  }
+}
+
+const isPosInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+export function validateConfig(config: HyperTransformerConfig): void {
+  check(typeof config === 'object' && config !== null, '', config, 'must be an object');
+  check(config.version === 1, 'version', config.version, 'must be 1');
+  check(isPosInt(config.image?.height) && isPosInt(config.image?.width) && isPosInt(config.image?.channels), 'image', config.image, 'height, width, channels must be positive integers');
+  check(isPosInt(config.maxWays) && config.maxWays >= 2, 'maxWays', config.maxWays, 'must be an integer ≥ 2');
+  const cnn = config.cnn;
+  check(isPosInt(cnn?.layers), 'cnn.layers', cnn?.layers, 'must be a positive integer');
+  const ch = cnn.channels;
+  check(Array.isArray(ch) ? ch.length === cnn.layers && ch.every(isPosInt) : isPosInt(ch), 'cnn.channels', ch, 'a positive integer or one per layer');
+  check(isPosInt(cnn.kernelSize) && cnn.kernelSize % 2 === 1, 'cnn.kernelSize', cnn.kernelSize, 'must be an odd positive integer');
+  check(isPosInt(cnn.stride), 'cnn.stride', cnn.stride, 'must be a positive integer');
+  check(cnn.activation === 'relu' || cnn.activation === 'lrelu', 'cnn.activation', cnn.activation, "'relu' or 'lrelu'");
+  check(typeof cnn.generateBias === 'boolean', 'cnn.generateBias', cnn.generateBias, 'must be a boolean');
+  check(Number.isInteger(cnn.trainedConvLayers) && cnn.trainedConvLayers >= 0 && cnn.trainedConvLayers <= cnn.layers, 'cnn.trainedConvLayers', cnn.trainedConvLayers, `an integer in 0..${cnn.layers}`);
+  check(typeof cnn.bnEpsilon === 'number' && cnn.bnEpsilon > 0, 'cnn.bnEpsilon', cnn.bnEpsilon, 'must be > 0');
+  check(isPosInt(config.embeddingDim), 'embeddingDim', config.embeddingDim, 'must be a positive integer');
+  const sf = config.sharedFeatures;
+  if (sf !== null) {
+    check(isPosInt(sf?.layers) && isPosInt(sf?.dim) && (sf.padding === 'same' || sf.padding === 'valid'), 'sharedFeatures', sf, '{layers, dim} positive integers, padding same|valid, or null');
+  }
+  check(Number.isInteger(config.localFeatures?.dim) && config.localFeatures.dim >= 0 && isPosInt(config.localFeatures.layers), 'localFeatures', config.localFeatures, '{dim ≥ 0, layers ≥ 1}');
+  const t = config.transformer;
+  check(isPosInt(t?.layers) && isPosInt(t?.heads), 'transformer', t, 'layers and heads must be positive integers');
+  for (const key of ['keyQueryDim', 'valueDim', 'innerDim'] as const) check(typeof t[key] === 'number' && t[key] > 0, `transformer.${key}`, t[key], 'must be > 0');
+  check(['relu', 'lrelu', 'gelu'].includes(t.activation), 'transformer.activation', t.activation, "'relu', 'lrelu' or 'gelu'");
+  check(typeof t.layerNormEpsilon === 'number' && t.layerNormEpsilon > 0, 'transformer.layerNormEpsilon', t.layerNormEpsilon, 'must be > 0');
+}
+
+/** Stable JSON for comparing configs (checkpoint mismatch detection). */
+export function configKey(config: HyperTransformerConfig): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sort(config));
+}
