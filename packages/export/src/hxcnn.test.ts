@@ -133,3 +133,60 @@ test('writeCnnFile/readCnnFile round trip atomically; failures leave nothing beh
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('fuzz: truncated or byte-flipped files decode to a valid model or throw a HypertxError, never crash', async () => {
+  const { SeededRandom } = await import('./testing/random.js');
+  const rng = new SeededRandom(99);
+  const originals = [encodeCnn(paperOmniglotCnn(0)), encodeCnn(randomCnn(5)), encodeCnn(randomCnn(6))];
+  let rejected = 0;
+  for (let i = 0; i < 600; i++) {
+    const good = originals[i % originals.length]!;
+    let bytes: Uint8Array;
+    if (i % 3 === 0) {
+      bytes = good.subarray(0, rng.int(0, good.length - 1));
+    } else {
+      bytes = good.slice();
+      const n = Number(new DataView(good.buffer).getBigUint64(0, true));
+      // Mostly hit the header, where the structure lives.
+      for (let k = rng.int(1, 3); k > 0; k--) bytes[rng.bool(0.8) ? rng.int(0, 8 + n - 1) : rng.int(0, bytes.length - 1)] = rng.int(0, 255);
+    }
+    try {
+      decodeCnn(bytes);
+    } catch (err) {
+      assert.ok(err instanceof HypertxError, `mutation ${i}: ${(err as Error).stack}`);
+      rejected++;
+    }
+  }
+  assert.ok(rejected > 300, `only ${rejected} of 600 mutations were rejected`);
+});
+
+test('fuzz: any header value replaced by a value of another type is rejected with a HypertxError', async () => {
+  const { SeededRandom } = await import('./testing/random.js');
+  const rng = new SeededRandom(7);
+  const good = encodeCnn(randomCnn(9));
+  const replacements: unknown[] = [null, -1, 0, 1.5, 'x', [], {}, [1, 2], true, 'Infinity'];
+  // Every path to a leaf or container in the header.
+  const paths: Array<Array<string | number>> = [];
+  const n = Number(new DataView(good.buffer).getBigUint64(0, true));
+  const walk = (v: unknown, path: Array<string | number>) => {
+    if (path.length > 0) paths.push(path);
+    if (v && typeof v === 'object') for (const [k, child] of Object.entries(v)) walk(child, [...path, Array.isArray(v) ? Number(k) : k]);
+  };
+  walk(JSON.parse(new TextDecoder().decode(good.subarray(8, 8 + n))), []);
+  let rejected = 0;
+  for (const path of paths) {
+    const value = rng.pick(replacements);
+    const mutated = withHeader(good, (h) => {
+      let target = h;
+      for (const key of path.slice(0, -1)) target = target[key];
+      target[path.at(-1)!] = value;
+    });
+    try {
+      decodeCnn(mutated);
+    } catch (err) {
+      assert.ok(err instanceof HypertxError, `${path.join('.')} = ${JSON.stringify(value)}: ${(err as Error).stack}`);
+      rejected++;
+    }
+  }
+  assert.ok(rejected > paths.length / 2, `${rejected} of ${paths.length} rejected`);
+});
