@@ -164,3 +164,49 @@ test('importing the plugin does not load onnxruntime-node', () => {
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), 'lazy');
 });
+
+function edgeModels(): Array<[string, StandaloneCnn]> {
+  const t = (shape: number[], seed: number) => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 31 + i * 1.7) * 0.5;
+    return { shape, data };
+  };
+  const bn = (c: number, seed: number) => ({
+    type: 'batchnorm' as const,
+    mean: t([c], seed),
+    variance: { shape: [c], data: Float32Array.from({ length: c }, (_, i) => 0.5 + i / 10) },
+    gamma: t([c], seed + 1),
+    beta: t([c], seed + 2),
+    epsilon: 1e-3,
+  });
+  const base = (h: number, w: number, c: number, classes: number, layers: StandaloneCnn['layers']): StandaloneCnn => ({
+    input: { height: h, width: w, channels: c, normalization: { scale: Array(c).fill(1 / 255), offset: Array(c).fill(-0.5) } },
+    labels: Array.from({ length: classes }, (_, i) => `k${i}`),
+    layers,
+    metadata: { producer: 'edge' },
+  });
+  return [
+    ['BN on the input, global pool, dense', base(5, 4, 3, 2, [bn(3, 1), { type: 'global_avg_pool' }, { type: 'dense', weights: t([3, 2], 2) }])],
+    ['no conv: flatten then dense', base(3, 2, 3, 4, [{ type: 'flatten' }, { type: 'dense', weights: t([18, 4], 3), bias: t([4], 4) }])],
+    ['no dense: logits are the global average pool', base(4, 4, 3, 3, [{ type: 'global_avg_pool' }, { type: 'softmax' }])],
+    ['flatten twice, leaky relu and BN after the dense', base(2, 2, 1, 3, [
+      { type: 'flatten' }, { type: 'flatten' }, { type: 'dense', weights: t([4, 3], 5) }, bn(3, 6), { type: 'leaky_relu', alpha: 0.1 },
+    ])],
+    ['1x1 image, stride-2 same conv and pool', base(1, 1, 3, 2, [
+      { type: 'conv2d', weights: t([3, 3, 3, 4], 7), stride: 2, padding: 'same' },
+      { type: 'maxpool2d', size: 3, stride: 2, padding: 'same' },
+      bn(4, 8),
+      { type: 'avgpool2d', size: 2, stride: 2, padding: 'same' },
+      { type: 'flatten' }, { type: 'dense', weights: t([4, 2], 9) },
+    ])],
+  ];
+}
+
+for (const [name, model] of edgeModels()) {
+  test(`edge model: ${name}`, async () => {
+    for (const foldBatchNorm of [true, false]) {
+      const r = await parity(model, 3, 3, { foldBatchNorm });
+      assert.ok(r.logits <= TOLERANCE && r.probabilities <= TOLERANCE, `fold ${foldBatchNorm}: ${r.logits}`);
+    }
+  });
+}

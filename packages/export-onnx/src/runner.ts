@@ -36,7 +36,8 @@ export async function createOnnxRunner(bytes: Uint8Array): Promise<ModelRunner> 
   const ort = await loadOrt();
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
-    session = await ort.InferenceSession.create(bytes);
+    // Severity 3 = errors only: libraries never print, and errors surface as exceptions anyway.
+    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   } catch (err) {
     throw new HypertxError('E_ONNX_LOAD', `onnxruntime-node rejected the model: ${(err as Error).message}`, {
       kind: 'verification',
