@@ -112,7 +112,7 @@ export function emitInt8Graph(
   const int8Input = x;
 
   plan.ops.forEach((op, i) => {
-    const keepsQuant = op.kind === 'pool' || op.kind === 'reshape';
+    const keepsQuant = op.kind === 'pool' || op.kind === 'reshape' || op.kind === 'leaky_relu';
     const outQuant = keepsQuant ? xQuant : activationQuantParams(rangeOf(op).min, rangeOf(op).max);
     const out = g.activation(`op${i}_${op.kind}`, TensorType.INT8, [1, ...op.out], perTensor(outQuant));
     emitOp(g, op, i, x, xQuant, out);
