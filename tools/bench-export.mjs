@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FormatRegistry, encodeCnn, foldBatchNorm, runReference, writeFileAtomic } from '@hypertx/export';
+import { FormatRegistry, encodeCnn, hxcnnFormat, foldBatchNorm, runReference, writeFileAtomic } from '@hypertx/export';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import { onnxFormat } from '@hypertx/export-onnx';
 
@@ -65,6 +65,7 @@ const reference = runReference(model, verifyPixels, VERIFY_IMAGES);
 
 const registry = new FormatRegistry();
 registry.register(onnxFormat);
+registry.register(hxcnnFormat, { priority: -1 }); // the IR itself, as a baseline
 const skipped = [];
 try {
   const tflite = await import('@hypertx/export-tflite');

@@ -214,8 +214,11 @@ export function buildOnnxModel(source: StandaloneCnn, options: OnnxExportOptions
       name: 'hypertx_cnn',
       node: g.nodes,
       initializer: g.initializers,
-      input: [floatValueInfo(INPUT_NAME, ['N', height, width, channels])],
-      output: [floatValueInfo(LOGITS_NAME, ['N', classes]), floatValueInfo(PROBABILITIES_NAME, ['N', classes])],
+      input: [floatValueInfo(INPUT_NAME, ['N', height, width, channels], 'raw pixel values 0..255, NHWC; the model normalises them')],
+      output: [
+        floatValueInfo(LOGITS_NAME, ['N', classes], `class scores, in the order of the "labels" in the hypertx metadata`),
+        floatValueInfo(PROBABILITIES_NAME, ['N', classes], 'softmax of the logits'),
+      ],
     },
     metadataProps: [{ key: METADATA_KEY, value: JSON.stringify(metadata) }],
   };

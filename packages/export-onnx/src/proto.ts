@@ -36,9 +36,10 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
   return { name, dims, dataType: FLOAT, rawData: float32Bytes(values) };
 }
 
-export function floatValueInfo(name: string, dims: Array<number | string>): OnnxValueInfo {
+export function floatValueInfo(name: string, dims: Array<number | string>, docString?: string): OnnxValueInfo {
   return {
     name,
+    ...(docString ? { docString } : {}),
     type: {
       tensorType: {
         elemType: FLOAT,

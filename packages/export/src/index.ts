@@ -23,6 +23,7 @@ export {
   type FoldResult,
 } from './fold.js';
 export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
+export { hxcnnFormat } from './hxcnn-format.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
 export {
   hypertxMetadata,
