@@ -8,7 +8,7 @@ import { isHypertxError } from '@hypertx/export';
 import { decodeImageFile, loadImageRaw } from './decode.js';
 import { OMNIGLOT_NORMALIZATION } from './normalization.js';
 import { createGlyphSource, renderGlyph } from './sources/glyphs.js';
-import { loadSupportSet } from './support.js';
+import { loadSupportSet, supportBatch } from './support.js';
 import { correlation, hxError, supportFixture } from './test-support/paths.js';
 
 const gray28 = { height: 28, width: 28, channels: 1 } as const;
@@ -71,6 +71,11 @@ test('unlabelled folder: used by default when present, can be renamed or disable
   assert.equal(none.unlabeled, undefined);
   assert.notEqual(none.hash, set.hash);
   await assert.rejects(loadSupportSet(dir, { ...gray28, unlabeledDir: 'no-such-folder' }), hxError('E_NOT_FOUND', 'no-such-folder'));
+  const batch = supportBatch(set);
+  assert.equal(batch.ways, 5);
+  assert.equal(batch.support.count, 40);
+  assert.deepEqual(Array.from(batch.supportLabels.subarray(20)), [4, 4, 4, 4, 4, ...new Array(15).fill(-1)]);
+  assert.deepEqual(batch.support.pixels.subarray(25 * 784), set.unlabeled!.pixels);
   // An absolute unlabelled folder elsewhere works too.
   const other = await loadSupportSet(supportFixture('glyphs-5way-1shot'), { ...gray28, unlabeledDir: join(dir, '_unlabeled') });
   assert.equal(other.unlabeled?.count, 15);

@@ -122,3 +122,19 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
   if (unlabeledRaw.length > 0) result.unlabeled = toBatch(unlabeledRaw, height, width, channels, normalization);
   return result;
 }
+
+/**
+ * A loaded support set as one batch, the way episodes present it to the model: labelled images
+ * first (labels 0..N-1), then the unlabelled ones (label -1).
+ */
+export function supportBatch(set: SupportSet): { ways: number; support: ImageBatch; supportLabels: Int32Array } {
+  const { images, unlabeled } = set;
+  const extra = unlabeled?.count ?? 0;
+  if (extra === 0) return { ways: set.classNames.length, support: images, supportLabels: set.labels };
+  const pixels = new Float32Array(images.pixels.length + unlabeled!.pixels.length);
+  pixels.set(images.pixels);
+  pixels.set(unlabeled!.pixels, images.pixels.length);
+  const supportLabels = new Int32Array(images.count + extra).fill(-1);
+  supportLabels.set(set.labels);
+  return { ways: set.classNames.length, support: { ...images, pixels, count: images.count + extra }, supportLabels };
+}
