@@ -6,7 +6,8 @@
  *
  * Usage: node tools/bench-export.mjs [--runs 50] [--out bench/results/export.json]
  */
-import { mkdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FormatRegistry, encodeCnn, hxcnnFormat, foldBatchNorm, runReference, writeFileAtomic } from '@hypertx/export';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
-import { onnxFormat } from '@hypertx/export-onnx';
+import { encodeOnnx, onnxFormat } from '@hypertx/export-onnx';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -118,6 +119,44 @@ for (const plugin of registry.list()) {
   formats.push(entry);
 }
 
+/**
+ * Optional spec-conformance check of the ONNX files with the official `onnx` Python package
+ * (Debian python3-onnx 1.12: checker full_check + strict shape inference). A dev-time tool only.
+ */
+async function onnxConformance() {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import onnx; print(onnx.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: 'python3-onnx is not installed (apt-get install python3-onnx)' };
+  const dir = await mkdtemp(resolve(os.tmpdir(), 'hypertx-onnx-check-'));
+  try {
+    const files = [];
+    for (const opset of [9, 13, 17]) {
+      for (const fold of [true, false]) {
+        const path = resolve(dir, `paper-opset${opset}-${fold ? 'folded' : 'bn'}.onnx`);
+        await writeFile(path, encodeOnnx(model, { opset, foldBatchNorm: fold }));
+        files.push(path);
+      }
+    }
+    const script = [
+      'import sys, onnx',
+      'from onnx import checker, shape_inference',
+      'for f in sys.argv[1:]:',
+      '    m = onnx.load(f); checker.check_model(m, full_check=True); shape_inference.infer_shapes(m, strict_mode=True)',
+      'print(len(sys.argv) - 1)',
+    ].join('\n');
+    const run = spawnSync(python, ['-c', script, ...files], { encoding: 'utf8' });
+    return {
+      tool: `onnx ${probe.stdout.trim()} checker.check_model(full_check=True) + infer_shapes(strict_mode=True)`,
+      files: files.length,
+      variants: 'opset 9/13/17 x BN folded/BatchNormalization nodes',
+      passed: run.status === 0,
+      ...(run.status === 0 ? {} : { error: run.stderr.trim().split('\n').slice(-3).join(' ') }),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const hxcnnBytes = encodeCnn(model);
 const result = {
   benchmark: 'export',
@@ -138,6 +177,7 @@ const result = {
   },
   formats,
   skipped,
+  onnxConformance: await onnxConformance(),
 };
 
 await mkdir(dirname(args.out), { recursive: true });
@@ -146,5 +186,6 @@ for (const f of formats) {
   process.stdout.write(`${f.id.padEnd(12)} ${String(f.bytes).padStart(7)} B  write ${f.write.medianMs} ms (median of ${f.write.runs})` +
     (f.maxAbsDiffVsReference ? `  |Δlogits| ${f.maxAbsDiffVsReference.logits.toExponential(2)} (${f.runtime})` : '') + '\n');
 }
+process.stdout.write(`onnx conformance: ${JSON.stringify(result.onnxConformance)}\n`);
 for (const s of skipped) process.stdout.write(`skipped ${s.id}: ${s.reason}\n`);
 process.stdout.write(`wrote ${args.out}\n`);
