@@ -3,7 +3,10 @@
  * - activations: asymmetric per-tensor int8 from calibrated min/max (widened to include 0);
  * - conv and affine (1x1 depthwise) weights: symmetric per-channel int8; dense weights per-tensor;
  * - biases int32 with scale s_in·s_w and zero point 0;
- * - pooling and reshape keep their input's quantisation; softmax output is 1/256, zero point −128;
+ * - pooling and reshape keep their input's quantisation (the kernels require it), and so does
+ *   LEAKY_RELU: LiteRT's int8 kernel rescales with a low-precision multiplier, which measurably
+ *   drifted (up to 6 output steps) unless input and output share scale and zero point;
+ * - softmax output is 1/256, zero point −128;
  * - the raw-pixel input is int8 with scale 1 and zero point −128 (q = pixel − 128, exact for 0..255).
  * With `io: 'float'` the graph is wrapped in QUANTIZE (float pixels → int8) and DEQUANTIZE (outputs).
  * Operator versions follow TFLite's op_version rules for int8 kernels.

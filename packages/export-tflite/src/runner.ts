@@ -1,7 +1,8 @@
 /**
  * Runs a .tflite file in LiteRT.js (see litert.ts) through its `serving_default` signature.
- * Files have a fixed batch of 1, so a batch of N images runs image by image. int8-I/O files get
- * their input quantised and outputs dequantised here with the parameters stored in the file.
+ * Files have a fixed batch of 1, so a batch of N images runs image by image. LiteRT.js has no int8
+ * tensors (only float32, int32 and uint8), so int8-I/O files are refused with
+ * E_TFLITE_RUNTIME_UNSUPPORTED.
  */
 import type { ModelRunner, RunOutputs } from '@hypertx/export';
 import { HypertxError } from '@hypertx/export';
@@ -20,6 +21,16 @@ interface IoTensor {
 export async function createRunner(bytes: Uint8Array): Promise<ModelRunner> {
   const info = inspectTflite(bytes);
   const io = signatureTensors(info);
+  if ([io.input, io.logits, io.probabilities].some((t) => t.info.type !== TensorType.FLOAT32)) {
+    throw new HypertxError(
+      'E_TFLITE_RUNTIME_UNSUPPORTED',
+      'LiteRT.js 2.5.3 has no int8 tensor type, so a file with int8 input/output cannot be run here',
+      {
+        kind: 'verification',
+        hint: "Verify the io: 'float' export of the same model instead: it is the same int8 graph plus QUANTIZE/DEQUANTIZE.",
+      },
+    );
+  }
   const { api, runtime } = await loadLiteRtOnce();
   // A fresh copy: LiteRT wants the file at a 16-byte aligned address (a Node Buffer may be a pool slice).
   const aligned = new Uint8Array(bytes.byteLength);
@@ -40,14 +51,14 @@ export async function createRunner(bytes: Uint8Array): Promise<ModelRunner> {
 
   let disposed = false;
   const runOne = async (image: Float32Array): Promise<{ logits: Float32Array; probabilities: Float32Array }> => {
-    const inputTensor = new api.Tensor(encodeInput(image, io.input.info), io.input.info.shape);
+    const inputTensor = new api.Tensor(Float32Array.from(image), io.input.info.shape);
     const { result, lines } = await withCapturedConsole(async () => {
       const outputs = await compiled.run(SIGNATURE.key, { [SIGNATURE.input]: inputTensor });
       try {
         const read = (name: string): Float32Array => {
           const t = outputs[name];
           if (!t) throw runtimeFailure(`LiteRT.js returned no "${name}" output (got ${Object.keys(outputs).join(', ')})`);
-          return decodeOutput(t.toTypedArray(), name === SIGNATURE.logits ? io.logits.info : io.probabilities.info);
+          return Float32Array.from(t.toTypedArray());
         };
         return { logits: read(SIGNATURE.logits), probabilities: read(SIGNATURE.probabilities) };
       } finally {
@@ -115,30 +126,6 @@ function signatureTensors(info: TfliteInfo): { input: IoTensor; logits: IoTensor
     logits: find(signature?.outputs, SIGNATURE.logits),
     probabilities: find(signature?.outputs, SIGNATURE.probabilities),
   };
-}
-
-function encodeInput(pixels: Float32Array, tensor: TfliteTensorInfo): Float32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> {
-  if (tensor.type === TensorType.FLOAT32) return Float32Array.from(pixels);
-  // int8 input: LiteRT.js has no int8 dtype, so the int8 values travel as their bytes in a Uint8Array.
-  const { scale, zeroPoint } = quantOf(tensor);
-  const q = new Int8Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) q[i] = Math.min(127, Math.max(-128, Math.round(pixels[i]! / scale) + zeroPoint));
-  return new Uint8Array(q.buffer);
-}
-
-function decodeOutput(values: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; length: number }, tensor: TfliteTensorInfo): Float32Array {
-  if (tensor.type === TensorType.FLOAT32) return Float32Array.from(values);
-  const { scale, zeroPoint } = quantOf(tensor);
-  const q = new Int8Array(values.buffer, values.byteOffset, values.length);
-  return Float32Array.from(q, (v) => (v - zeroPoint) * scale);
-}
-
-function quantOf(tensor: TfliteTensorInfo): { scale: number; zeroPoint: number } {
-  const q = tensor.quantization;
-  if (!q || q.scale.length !== 1) {
-    throw new HypertxError('E_TFLITE_SIGNATURE', `int8 tensor "${tensor.name}" has no per-tensor quantisation`, { kind: 'input' });
-  }
-  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 };
 }
 
 function describe(err: unknown): string {
