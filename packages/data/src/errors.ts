@@ -19,6 +19,8 @@ export const DATA_ERROR_CODES = {
   supportEmptyClass: 'E_SUPPORT_EMPTY_CLASS',
   /** A support set has fewer than two classes. */
   supportTooFewClasses: 'E_SUPPORT_TOO_FEW_CLASSES',
+  /** A query folder names a class the support set does not have. */
+  queryUnknownClass: 'E_QUERY_UNKNOWN_CLASS',
   /** An image-folder dataset has no classes at all. */
   sourceEmpty: 'E_SOURCE_EMPTY',
   /** A packed data set file has the wrong size or its index is malformed. */

@@ -14,3 +14,4 @@ export * from './scan.js';
 export * from './support.js';
 export * from './sources/folder.js';
 export * from './sampler.js';
+export * from './query.js';

@@ -42,17 +42,25 @@ export function perChannel(norm: PixelNormalization, channels: number): PixelNor
 }
 
 /**
+ * Compose a normalisation with a preceding affine map of the raw pixels, p → p·mul + add (the same
+ * for every channel): x = (p·mul + add)·s + o = p·(mul·s) + (add·s + o).
+ */
+export function composeAffine(norm: PixelNormalization, channels: number, mul: number, add: number, description?: string): PixelNormalization {
+  const { scale, offset } = expandNormalization(norm, channels);
+  return {
+    scale: Array.from(scale, (s) => mul * s),
+    offset: Array.from(offset, (o, c) => add * scale[c]! + o),
+    description: description ?? `${norm.description ?? 'normalization'} of (p·${mul} + ${add})`,
+  };
+}
+
+/**
  * Fold an ink inversion p → 255 - p into a normalisation: x = (255 - p)·s + o = p·(-s) + (255·s + o).
  * Used for dark-on-light support images, so an exported model fed the same kind of raw photos
  * inverts them itself.
  */
 export function foldInversion(norm: PixelNormalization, channels: number): PixelNormalization {
-  const { scale, offset } = expandNormalization(norm, channels);
-  return {
-    scale: Array.from(scale, (s) => -s),
-    offset: Array.from(offset, (o, c) => 255 * scale[c]! + o),
-    description: `${norm.description ?? 'normalization'}, applied to inverted pixels (255 - p): ink dark in the input`,
-  };
+  return composeAffine(norm, channels, -1, 255, `${norm.description ?? 'normalization'}, applied to inverted pixels (255 - p): ink dark in the input`);
 }
 
 /** Apply a normalisation to raw HWC pixels, writing floats into `out` at `outOffset`. */

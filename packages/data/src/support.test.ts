@@ -9,7 +9,8 @@ import { decodeImageFile, loadImageRaw } from './decode.js';
 import { OMNIGLOT_NORMALIZATION } from './normalization.js';
 import { createGlyphSource, renderGlyph } from './sources/glyphs.js';
 import { loadSupportSet, supportBatch } from './support.js';
-import { correlation, hxError, supportFixture } from './test-support/paths.js';
+import { correlation, hxError, queryFixture, supportFixture } from './test-support/paths.js';
+import { loadQuerySet } from './query.js';
 
 const gray28 = { height: 28, width: 28, channels: 1 } as const;
 
@@ -203,4 +204,34 @@ test('an unreadable folder is a read error naming it', async (t) => {
     chmodSync(join(dir, 'b'), 0o755);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("levels: 'auto' stretches off-white paper to the training background, folded into the map", async () => {
+  const dir = supportFixture('glyphs-5way-1shot-dark');
+  const plain = await loadSupportSet(dir, gray28);
+  const auto = await loadSupportSet(dir, { ...gray28, levels: 'auto' });
+  assert.ok(plain.levels.background > 5 && plain.levels.background < 20, `background level ${plain.levels.background}`);
+  assert.ok(plain.levels.ink > 200, `ink level ${plain.levels.ink}`);
+  assert.ok(auto.normalization.scale[0]! < -1 / 128, 'gain above 1, still inverted');
+  for (let i = 0; i < 5; i++) assert.ok(Math.abs(auto.images.pixels[i * 784]! + 1) < 0.02, `corner of image ${i}: ${auto.images.pixels[i * 784]}`);
+  // The map is affine in the raw pixels: the batch equals raw·scale + offset.
+  const raw = await loadImageRaw(auto.files[1]!, gray28);
+  raw.forEach((p, j) => assert.ok(Math.abs(p * auto.normalization.scale[0]! + auto.normalization.offset[0]! - auto.images.pixels[784 + j]!) < 1e-5));
+  // Clean light-on-dark data is left alone.
+  const clean = await loadSupportSet(supportFixture('glyphs-5way-1shot'), { ...gray28, levels: 'auto' });
+  assert.deepEqual(clean.normalization.scale, [1 / 128]);
+  await assert.rejects(loadSupportSet(dir, { ...gray28, levels: 'max' as 'auto' }), hxError('E_INVALID_OPTION', 'levels'));
+  await assert.rejects(loadSupportSet(dir, { ...gray28, ink: 'red' as 'auto' }), hxError('E_INVALID_OPTION', 'ink'));
+});
+
+test('query sets load with the support set map and its class order', async () => {
+  const support = await loadSupportSet(supportFixture('glyphs-5way-1shot-dark'), gray28);
+  const query = await loadQuerySet(queryFixture('glyphs-5way-1shot-dark'), { ...gray28, classNames: support.classNames, normalization: support.normalization });
+  assert.equal(query.images.count, 25);
+  assert.deepEqual(Array.from(query.labels), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4]);
+  assert.ok(query.images.pixels[0]! < -0.85, 'inverted like the support set');
+  await assert.rejects(
+    loadQuerySet(queryFixture('glyphs-20way-1shot'), { ...gray28, classNames: support.classNames, normalization: support.normalization }),
+    hxError('E_QUERY_UNKNOWN_CLASS', 'alphabet-01-character-04'),
+  );
 });

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { decodeFiles, type DecodeProgressCallback } from './decode-many.js';
 import { checkDecodeOptions, type ResizeFit } from './decode.js';
-import { DATA_ERROR_CODES, dataError } from './errors.js';
-import { detectInk, type InkOption, type InkPolarity } from './ink.js';
-import { foldInversion, normalizeInto, OMNIGLOT_NORMALIZATION, perChannel } from './normalization.js';
+import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
+import { detectInk, levelsStretch, measureLevels, type InkLevels, type InkOption, type InkPolarity } from './ink.js';
+import { composeAffine, normalizeInto, OMNIGLOT_NORMALIZATION, perChannel } from './normalization.js';
 import { scanImageFolder } from './scan.js';
 import type { ImageBatch, PixelNormalization } from './types.js';
 
@@ -23,6 +23,11 @@ export interface LoadSupportSetOptions {
   normalization?: PixelNormalization;
   /** Ink polarity of the files: 'auto' (default) detects it; 'dark' folds an inversion into the normalisation. */
   ink?: InkOption;
+  /**
+   * 'auto' also stretches the set's measured background and ink levels (e.g. grey paper, faded pen)
+   * to the training range, folded into the normalisation; 'none' (default) keeps raw levels.
+   */
+  levels?: 'auto' | 'none';
   fit?: ResizeFit;
   maxInputPixels?: number;
   onProgress?: DecodeProgressCallback;
@@ -44,6 +49,8 @@ export interface SupportSet {
   normalization: PixelNormalization;
   /** The ink polarity of the files (detected or given). */
   ink: InkPolarity;
+  /** Measured levels (ink-bright terms), always reported; applied only with `levels: 'auto'`. */
+  levels: InkLevels;
   /** sha256 hex over the decoded raw pixels, labels, class names, shape and normalisation. */
   hash: string;
   /** Files and folders ignored because they are not images (hidden files are not listed). */
@@ -68,9 +75,27 @@ function toBatch(images: Uint8Array[], height: number, width: number, channels: 
   return { pixels, count: images.length, height, width, channels };
 }
 
+/** The full raw → model map: optional inversion (dark ink), optional levels stretch, then `base`. */
+function rawToModel(base: PixelNormalization, channels: number, ink: InkPolarity, stretch: { mul: number; add: number } | undefined): PixelNormalization {
+  // q = a·p + d (inversion), then q' = q·mul + add (levels): p → p·(a·mul) + (d·mul + add).
+  const a = ink === 'dark' ? -1 : 1;
+  const d = ink === 'dark' ? 255 : 0;
+  if (!stretch && ink === 'bright') return base;
+  const mul = stretch?.mul ?? 1;
+  const add = stretch?.add ?? 0;
+  const what = [ink === 'dark' ? 'inverted (255 - p): ink dark in the input' : '', stretch ? `levels stretched ×${mul.toFixed(3)}` : ''].filter(Boolean).join(', ');
+  return composeAffine(base, channels, a * mul, d * mul + add, `${base.description ?? 'normalization'}, applied to pixels ${what}`);
+}
+
 /** Load a support set from `dir` (see LoadSupportSetOptions and the README for the rules). */
 export async function loadSupportSet(dir: string, options: LoadSupportSetOptions): Promise<SupportSet> {
   checkDecodeOptions(options);
+  if (options.ink !== undefined && !['auto', 'bright', 'dark'].includes(options.ink)) {
+    throw usageError(`ink must be "auto", "bright" or "dark"; got ${JSON.stringify(options.ink)}`);
+  }
+  if (options.levels !== undefined && !['auto', 'none'].includes(options.levels)) {
+    throw usageError(`levels must be "auto" or "none"; got ${JSON.stringify(options.levels)}`);
+  }
   const { height, width, channels } = options;
   const base = perChannel(options.normalization ?? OMNIGLOT_NORMALIZATION, channels);
   const scanned = await scanImageFolder(dir, options.unlabeledDir === undefined ? {} : { unlabeledDir: options.unlabeledDir });
@@ -100,7 +125,8 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
   const unlabeledRaw = all.slice(files.length);
 
   const ink: InkPolarity = options.ink === undefined || options.ink === 'auto' ? detectInk(all, height, width, channels) : options.ink;
-  const normalization = ink === 'dark' ? foldInversion(base, channels) : base;
+  const levels = measureLevels(all, height, width, channels, ink);
+  const normalization = rawToModel(base, channels, ink, options.levels === 'auto' ? levelsStretch(levels) : undefined);
   const classNames = scanned.classes.map((c) => c.name);
   const hash = hashSupport({
     header: { version: 1, height, width, channels, classNames, normalization: { scale: normalization.scale, offset: normalization.offset }, labeled: files.length, unlabeled: unlabeledFiles.length },
@@ -116,6 +142,7 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
     unlabeledFiles,
     normalization,
     ink,
+    levels,
     hash,
     skipped: scanned.skipped,
   };
