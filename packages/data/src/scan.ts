@@ -108,7 +108,9 @@ export async function scanImageFolder(rootDir: string, options: ScanOptions = {}
   const layout = options.layout ?? 'class';
   const skipped: string[] = [];
   const classes: ScannedClass[] = [];
-  const isClassDir = (e: Entry): boolean => e.isDir && !e.name.startsWith('_') && !isHidden(e.name);
+  // An unlabelled folder named without a leading `_` inside the root is still not a class.
+  const unlabeledPath = options.unlabeledDir === null ? undefined : resolve(root, options.unlabeledDir ?? '_unlabeled');
+  const isClassDir = (e: Entry): boolean => e.isDir && !e.name.startsWith('_') && !isHidden(e.name) && resolve(e.path) !== unlabeledPath;
 
   const top = await list(root, 'image folder');
   for (const e of top) {

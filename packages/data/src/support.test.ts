@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -234,4 +234,20 @@ test('query sets load with the support set map and its class order', async () =>
     loadQuerySet(queryFixture('glyphs-20way-1shot'), { ...gray28, classNames: support.classNames, normalization: support.normalization }),
     hxError('E_QUERY_UNKNOWN_CLASS', 'alphabet-01-character-04'),
   );
+});
+
+test('an unlabelled folder inside the root without a leading underscore is not a class', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hx-unl-'));
+  try {
+    const src = supportFixture('glyphs-5way-1shot');
+    for (const c of ['x', 'y', 'pool']) mkdirSync(join(dir, c));
+    const png = readFileSync(join(src, 'alphabet-01-character-01', '00.png'));
+    for (const f of ['x/1.png', 'y/1.png', 'pool/1.png', 'pool/2.png']) writeFileSync(join(dir, f), png);
+    const set = await loadSupportSet(dir, { ...gray28, unlabeledDir: 'pool' });
+    assert.deepEqual(set.classNames, ['x', 'y']);
+    assert.equal(set.unlabeled?.count, 2);
+    assert.deepEqual((await loadSupportSet(dir, gray28)).classNames, ['pool', 'x', 'y']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
