@@ -1,7 +1,33 @@
+/**
+ * @hypertx/core: the HyperTransformer on TensorFlow.js — model, training, checkpoints,
+ * evaluation, and generate(support) → StandaloneCnn.
+ */
 export * from './config.js';
 export * from './episode.js';
 export * from './backend.js';
 export { Rng, type RngState } from './rng.js';
 export { makeSyntheticEpisode, type SyntheticEpisodeOptions } from './synthetic.js';
-export { createHyperTransformer, modelFromValues, parameterCount, type HyperTransformer } from './model/hypertransformer.js';
+export { createHyperTransformer, modelFromValues, parameterCount, type HyperTransformer, type EpisodicModel, type ModelKind } from './model/hypertransformer.js';
+export { createProtoNet, protoNetFromValues, type ProtoNet } from './model/protonet.js';
 export { forward, crossEntropy, type ForwardOptions, type ForwardResult, type BlockWeights } from './model/forward.js';
+export { paramSpecs, type ParamSpec, type ParamLayout, type ParamEntry } from './model/params.js';
+export { generate, defaultNormalization, supportSetHash, PRODUCER, type GenerateOptions } from './generate.js';
+export { evaluate, meanAndCi95, scoreBatch, type EvaluationResult, type EvaluateOptions } from './evaluate.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  assertSameConfig,
+  modelFromState,
+  saveModel,
+  loadModel,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type TrainState,
+} from './checkpoint.js';
+export { Trainer, type TrainerOptions, type TrainProgress, type StepResult, type EpisodeSource } from './train/trainer.js';
+export { FlatOptimizer, clipByGlobalNorm, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
+export { learningRate, type LrSchedule } from './train/schedule.js';
+export { describeSupport, checkSupport, type SupportDescription } from './support.js';
+export { tf } from './tf.js';

@@ -60,7 +60,7 @@ function view(views: Views, name: string): AnyTensor {
   return t;
 }
 
-function activate(x: tf.Tensor, kind: 'relu' | 'lrelu' | 'gelu', lreluAlpha: number): tf.Tensor {
+export function activate(x: tf.Tensor, kind: 'relu' | 'lrelu' | 'gelu', lreluAlpha: number): tf.Tensor {
   if (kind === 'relu') return tf.relu(x);
   if (kind === 'lrelu') return tf.leakyRelu(x, lreluAlpha);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
@@ -159,7 +159,7 @@ function generateSlices(
 }
 
 /** `[T·M, h, w, C]` → the rows of the first `S` images of each episode: `[T·S, h, w, C]`. */
-function supportPart(x: tf.Tensor4D, T: number, M: number, S: number): tf.Tensor4D {
+export function supportPart(x: tf.Tensor4D, T: number, M: number, S: number): tf.Tensor4D {
   if (M === S) return x;
   const [, h, w, c] = x.shape;
   return tf.reshape(tf.slice(tf.reshape(x, [T, M, h * w * c]), [0, 0, 0], [T, S, h * w * c]), [T * S, h, w, c]);
@@ -173,7 +173,7 @@ function moments3(x: tf.Tensor3D): { mean: tf.Tensor3D; variance: tf.Tensor3D } 
 }
 
 /** BatchNorm with per-episode statistics from the support part (and the query part when transductive). */
-function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, T: number, M: number, S: number, mode: BnMode): { y: tf.Tensor4D; mean: tf.Tensor2D; variance: tf.Tensor2D } {
+export function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, T: number, M: number, S: number, mode: BnMode): { y: tf.Tensor4D; mean: tf.Tensor2D; variance: tf.Tensor2D } {
   const [, h, w, c] = x.shape;
   const grouped = tf.reshape(x, [T, M, h * w, c]);
   const sup = M === S ? grouped : tf.slice(grouped, [0, 0, 0, 0], [T, S, h * w, c]);

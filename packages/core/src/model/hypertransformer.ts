@@ -1,11 +1,32 @@
 /** The HyperTransformer object: config, derived plan, parameter layout and the flat weights. */
 import { createHash } from 'node:crypto';
-import { type HyperTransformerConfig, type ModelPlan, configKey, planModel } from '../config.js';
+import { type BnMode, type HyperTransformerConfig, type ModelPlan, configKey, planModel } from '../config.js';
+import type { MetaBatch } from '../episode.js';
 import { internalError } from '../errors.js';
 import { tf } from '../tf.js';
-import { type ParamLayout, initialValues, makeLayout, paramSpecs } from './params.js';
+import { forward } from './forward.js';
+import { type ParamLayout, type ParamSpec, initialValues, makeLayout, paramSpecs } from './params.js';
 
-export interface HyperTransformer {
+export type ModelKind = 'hypertransformer' | 'protonet';
+
+/** Anything trained episodically over one flat parameter vector (HyperTransformer, ProtoNet). */
+export interface EpisodicModel {
+  readonly kind: ModelKind;
+  readonly config: HyperTransformerConfig;
+  readonly layout: ParamLayout;
+  readonly params: tf.Variable<tf.Rank.R1>;
+  views(): Map<string, tf.Tensor>;
+  values(): Float32Array;
+  id(): string;
+  /** Call after changing `params` (invalidates the cached id). */
+  markChanged(): void;
+  /** `[T, Q, N]` query logits of a meta-batch (inside a tidy / gradient scope). */
+  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D;
+  dispose(): void;
+}
+
+export interface HyperTransformer extends EpisodicModel {
+  readonly kind: 'hypertransformer';
   readonly config: HyperTransformerConfig;
   readonly plan: ModelPlan;
   readonly layout: ParamLayout;
@@ -20,15 +41,14 @@ export interface HyperTransformer {
   dispose(): void;
 }
 
-class Model implements HyperTransformer {
-  readonly plan: ModelPlan;
+/** Shared plumbing: a flat parameter variable split into named views. */
+export abstract class FlatParamModel {
   readonly layout: ParamLayout;
   readonly params: tf.Variable<tf.Rank.R1>;
   private readonly sizes: number[];
 
-  constructor(readonly config: HyperTransformerConfig, values: Float32Array) {
-    this.plan = planModel(config);
-    this.layout = makeLayout(paramSpecs(config, this.plan));
+  constructor(readonly config: HyperTransformerConfig, specs: ParamSpec[], values: Float32Array) {
+    this.layout = makeLayout(specs);
     if (values.length !== this.layout.total) {
       throw internalError('E_MODEL_PARAMS', `expected ${this.layout.total} parameter values, got ${values.length}`);
     }
@@ -47,16 +67,41 @@ class Model implements HyperTransformer {
     return this.params.dataSync().slice() as Float32Array;
   }
 
+  private cachedId: string | null = null;
+
+  markChanged(): void {
+    this.cachedId = null;
+  }
+
   id(): string {
+    if (this.cachedId) return this.cachedId;
     const h = createHash('sha256');
-    h.update(configKey(this.config));
+    h.update(`${this.constructor.name}:${configKey(this.config)}`);
     const v = this.params.dataSync() as Float32Array;
     h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    return h.digest('hex').slice(0, 16);
+    this.cachedId = h.digest('hex').slice(0, 16);
+    return this.cachedId;
   }
 
   dispose(): void {
     this.params.dispose();
+  }
+}
+
+class Model extends FlatParamModel implements HyperTransformer {
+  readonly kind = 'hypertransformer' as const;
+  readonly plan: ModelPlan;
+
+  constructor(config: HyperTransformerConfig, values: Float32Array) {
+    const plan = planModel(config);
+    super(config, paramSpecs(config, plan), values);
+    this.plan = plan;
+  }
+
+  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D {
+    const out = forward(this, views, batch, options);
+    if (!out.logits) throw internalError('E_MODEL_NO_QUERIES', 'queryLogits needs a batch with query images');
+    return out.logits;
   }
 }
 
@@ -75,6 +120,6 @@ export function modelFromValues(config: HyperTransformerConfig, values: Float32A
 }
 
 /** Number of trainable scalars. */
-export function parameterCount(model: HyperTransformer): number {
+export function parameterCount(model: EpisodicModel): number {
   return model.layout.total;
 }

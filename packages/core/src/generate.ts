@@ -1,0 +1,118 @@
+/**
+ * generate(model, support, labels) → StandaloneCnn: one forward pass of the transformers writes
+ * every weight of the CNN; the BatchNorm statistics are those of the support set (labelled and
+ * unlabelled), frozen (DESIGN decision 1). The CNN takes raw 0..255 pixels; `normalization` maps
+ * them to the floats the support images were given in.
+ *
+ * Exported layer order per block: conv → maxpool → act → batchnorm. The authors' order is
+ * conv → act → maxpool → BN; for ReLU/leaky ReLU pooling first is identical and cheaper on device.
+ */
+import { createHash } from 'node:crypto';
+import { type InputNormalization, type Layer, type StandaloneCnn, foldBatchNorm } from '@hypertx/export';
+import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes, validateEpisode } from './episode.js';
+import { inputError } from './errors.js';
+import { forward } from './model/forward.js';
+import type { HyperTransformer } from './model/hypertransformer.js';
+import { tf } from './tf.js';
+
+export const PRODUCER = 'hypertx-core 0.0.0';
+
+/** The authors' preprocessing: x/128 − 1 on every channel. */
+export function defaultNormalization(channels: number): InputNormalization {
+  return { scale: new Array(channels).fill(1 / 128), offset: new Array(channels).fill(-1), description: 'x/128-1' };
+}
+
+export interface GenerateOptions {
+  /** Raw 0..255 pixel → model input map (default: the authors' x/128 − 1). */
+  normalization?: InputNormalization;
+  /** Class names in label order (default "class 0", "class 1", …). */
+  labels?: string[];
+  /** Fold BatchNorm into the following layers where exact (uses @hypertx/export foldBatchNorm). Default false. */
+  foldBatchNorm?: boolean;
+  producer?: string;
+  extraMetadata?: Record<string, string>;
+}
+
+/** sha256 over the support pixels (float32 LE), labels and shape. */
+export function supportSetHash(support: ImageBatch, labels: Int32Array): string {
+  const h = createHash('sha256');
+  h.update(`${support.count}x${support.height}x${support.width}x${support.channels};`);
+  h.update(new Uint8Array(support.pixels.buffer, support.pixels.byteOffset, support.pixels.byteLength));
+  h.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  return h.digest('hex');
+}
+
+function tensorOf(data: Float32Array | Int32Array | Uint8Array, shape: number[]): { shape: number[]; data: Float32Array } {
+  return { shape, data: Float32Array.from(data) };
+}
+
+/** Generates a standalone CNN from a support set (labels −1 = unlabelled). */
+export function generate(model: HyperTransformer, support: ImageBatch, labels: Int32Array, options: GenerateOptions = {}): StandaloneCnn {
+  const { config, plan } = model;
+  let ways = 0;
+  for (const l of labels) ways = Math.max(ways, l + 1);
+  const episode: Episode = {
+    ways,
+    support,
+    supportLabels: labels,
+    query: { pixels: new Float32Array(0), count: 0, height: support.height, width: support.width, channels: support.channels },
+    queryLabels: new Int32Array(0),
+  };
+  validateEpisode(config, episode, 'support');
+  const names = options.labels ?? Array.from({ length: ways }, (_, i) => `class ${i}`);
+  if (names.length !== ways) throw inputError('E_GENERATE_LABELS', `options.labels has ${names.length} names for ${ways} classes`);
+  const normalization = options.normalization ?? defaultNormalization(config.image.channels);
+  if (normalization.scale.length !== config.image.channels || normalization.offset.length !== config.image.channels) {
+    throw inputError('E_GENERATE_NORMALIZATION', `normalization needs ${config.image.channels} scale and offset values`);
+  }
+  const batch = stackEpisodes(config, [episode]);
+  const layers: Layer[] = [];
+  try {
+    tf.tidy(() => {
+      const views = model.views();
+      const out = forward(model, views, batch, { bnMode: 'support' });
+      const k = config.cnn.kernelSize;
+      plan.layers.forEach((layer, l) => {
+        const block = out.blocks[l]!;
+        const kernel = block.kernel ? block.kernel.dataSync() : (views.get(`cnn/conv${l}/kernel`) as tf.Tensor).dataSync();
+        layers.push({
+          type: 'conv2d',
+          weights: tensorOf(kernel, [k, k, layer.inChannels, layer.outChannels]),
+          ...(block.bias ? { bias: tensorOf(block.bias.dataSync(), [layer.outChannels]) } : {}),
+          stride: config.cnn.stride,
+          padding: 'same',
+        });
+        layers.push({ type: 'maxpool2d', size: 2, stride: 2, padding: 'valid' });
+        layers.push(config.cnn.activation === 'relu' ? { type: 'relu' } : { type: 'leaky_relu', alpha: 0.01 });
+        layers.push({
+          type: 'batchnorm',
+          mean: tensorOf(block.mean.dataSync(), [layer.outChannels]),
+          variance: tensorOf(block.variance.dataSync(), [layer.outChannels]),
+          gamma: tensorOf((views.get(`cnn/bn${l}/gamma`) as tf.Tensor).dataSync(), [layer.outChannels]),
+          beta: tensorOf((views.get(`cnn/bn${l}/beta`) as tf.Tensor).dataSync(), [layer.outChannels]),
+          epsilon: config.cnn.bnEpsilon,
+        });
+      });
+      layers.push({ type: 'flatten' });
+      layers.push({
+        type: 'dense',
+        weights: tensorOf(out.logitsKernel.dataSync(), [plan.logits.inputSize, ways]),
+        bias: tensorOf(out.logitsBias.dataSync(), [ways]),
+      });
+    });
+  } finally {
+    disposeMetaBatch(batch);
+  }
+  const cnn: StandaloneCnn = {
+    input: { height: config.image.height, width: config.image.width, channels: config.image.channels, normalization },
+    labels: names,
+    layers,
+    metadata: {
+      producer: options.producer ?? PRODUCER,
+      modelId: model.id(),
+      supportSetHash: supportSetHash(support, labels),
+      ...(options.extraMetadata ? { extra: options.extraMetadata } : {}),
+    },
+  };
+  return options.foldBatchNorm ? foldBatchNorm(cnn) : cnn;
+}
