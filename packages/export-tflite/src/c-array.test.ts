@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
+import type { StandaloneCnn } from '@hypertx/export';
+import { estimateArena, estimateArenaBytes } from './arena.js';
+import { cArrayFormat, writeCArray } from './c-array.js';
+import { exportTflite } from './tflite-format.js';
+
+const model = paperOmniglotCnn(0);
+const calibration = { pixels: randomPixels(5, model, 8), count: 8 };
+
+/** Parses the byte initialiser of the .cc back into bytes. */
+function bytesFromSource(source: string, name: string): Uint8Array {
+  const body = source.split(`alignas(16) const unsigned char ${name}[] = {`)[1]!.split('};')[0]!;
+  return Uint8Array.from(body.match(/0x[0-9a-f]{2}/g)!.map((h) => parseInt(h, 16)));
+}
+
+describe('c-array format', () => {
+  it('writes a header and a source holding exactly the int8 .tflite bytes', async () => {
+    const files = await cArrayFormat.write(model, { calibration, name: 'glyph_model' });
+    assert.deepEqual(files.map((f) => [f.extension, f.role]), [['.h', 'header'], ['.cc', 'source']]);
+    const header = new TextDecoder().decode(files[0]!.bytes);
+    const source = new TextDecoder().decode(files[1]!.bytes);
+    const expected = exportTflite(model, 'int8', { calibration });
+    assert.deepEqual(bytesFromSource(source, 'glyph_model'), expected);
+    assert.match(source, new RegExp(`const unsigned int glyph_model_len = ${expected.length};`));
+    assert.match(source, /extern const unsigned char glyph_model\[\];/);
+    assert.match(header, /#ifndef GLYPH_MODEL_H_/);
+    assert.match(header, new RegExp(`#define GLYPH_MODEL_SIZE ${expected.length}\\n`));
+    assert.match(header, new RegExp(`#define GLYPH_MODEL_ARENA_BYTES ${estimateArenaBytes(model)}\\n`));
+    assert.match(header, /extern const unsigned int glyph_model_len;/);
+    assert.match(header, /Model: \d+ bytes of \.tflite \(int8 full-integer, float I\/O\)/);
+    assert.match(header, /Estimated tensor arena: \d+ bytes/);
+  });
+
+  it("precision 'float32' embeds the float file and needs no calibration", async () => {
+    const { source, tflite } = await writeCArray(model, { precision: 'float32' });
+    assert.deepEqual(tflite, exportTflite(model, 'float32'));
+    assert.deepEqual(bytesFromSource(source, 'hypertx_model'), tflite);
+  });
+
+  it("documents int8 I/O quantisation in the comment when io is 'int8'", async () => {
+    const { header } = await writeCArray(model, { calibration, io: 'int8' });
+    assert.match(header, /int8 with scale 1 and zero point -128 \(q = pixel - 128\)/);
+  });
+
+  it('keeps labels from closing the comment', async () => {
+    const tricky: StandaloneCnn = { ...model, labels: model.labels.map((l, i) => (i === 0 ? 'evil */ label' : l)) };
+    const { header } = await writeCArray(tricky, { calibration });
+    assert.equal(header.indexOf('*/'), header.lastIndexOf('*/'), 'only the comment itself ends with */');
+  });
+});
+
+describe('tensor-arena estimate', () => {
+  it('is the largest live input+output pair plus bookkeeping, 16-byte aligned', () => {
+    const int8 = estimateArena(model);
+    // Paper CNN, int8 with float I/O: conv1 output 28x28x8 int8 (6272 B) + pool output 14x14x8 (1568 B).
+    assert.equal(int8.peakActivationBytes, 6272 + 1568);
+    assert.equal(int8.bytes % 16, 0);
+    assert.equal(int8.bytes, int8.peakActivationBytes + int8.overheadBytes + ((16 - ((int8.peakActivationBytes + int8.overheadBytes) % 16)) % 16));
+    const float = estimateArena(model, { precision: 'float32' });
+    assert.equal(float.peakActivationBytes, 4 * (6272 + 1568));
+    assert.ok(estimateArenaBytes(model, { io: 'int8' }) <= int8.bytes);
+  });
+});
