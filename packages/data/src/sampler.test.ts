@@ -163,3 +163,23 @@ test('normalisation and channel conversion are applied (Omniglot map, 1 → 3 ch
   assert.ok(Math.min(...px) >= -1 && Math.max(...px) <= 1);
   assert.equal(px[0], -1); // background 0 → -1
 });
+
+test('nextBatch: episodes of one batch share ways and shots; batches vary', () => {
+  const sampler = createEpisodeSampler(markerSource(20, 15), { ...base, ways: [2, 8], shots: [1, 5], queries: 2, seed: 5 });
+  const sizes = new Set<string>();
+  for (let b = 0; b < 20; b++) {
+    const batch = sampler.nextBatch(4);
+    assert.equal(batch.length, 4);
+    const key = (e: (typeof batch)[number]): string => `${e.ways}/${e.support.count}/${e.query.count}`;
+    assert.ok(batch.every((e) => key(e) === key(batch[0]!)));
+    assert.notDeepEqual(batch[0]!.classIds, batch[1]!.classIds);
+    sizes.add(key(batch[0]!));
+  }
+  assert.ok(sizes.size > 3);
+  // Fixed counts: a batch is the same as consecutive next() calls.
+  const fixed = { ...base, ways: 3, shots: 1, queries: 1, seed: 8 };
+  const a = createEpisodeSampler(markerSource(10, 5), fixed).nextBatch(3);
+  const s2 = createEpisodeSampler(markerSource(10, 5), fixed);
+  assert.deepEqual(a, [s2.next(), s2.next(), s2.next()]);
+  assert.throws(() => s2.nextBatch(0), hxError('E_INVALID_OPTION', 'nextBatch'));
+});

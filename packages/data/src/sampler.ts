@@ -47,8 +47,21 @@ export interface EpisodeSamplerOptions {
   skipSmallClasses?: boolean;
 }
 
+/** The sizes drawn for one episode. */
+export interface EpisodeCounts {
+  ways: number;
+  shots: number;
+  unlabeled: number;
+  queries: number;
+}
+
 export interface EpisodeSampler {
   next(): Episode;
+  /**
+   * `count` episodes that share one draw of ways/shots/unlabeled/queries, so they stack into one
+   * meta-batch (same shapes). With fixed counts this equals calling next() `count` times.
+   */
+  nextBatch(count: number): Episode[];
   /** Episodes drawn so far. */
   readonly count: number;
   /** Class indices (into the source) that episodes draw from. */
@@ -147,47 +160,53 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
     return { pixels, count: slots.length, height: size.height, width: size.width, channels: outChannels };
   };
 
+  const drawCounts = (): EpisodeCounts => ({ ways: draw(ways), shots: draw(shots), unlabeled: draw(unlabeled), queries: draw(queries) });
+
+  const episodeWith = ({ ways: n, shots: k, unlabeled: u, queries: q }: EpisodeCounts): Episode => {
+    const classIds = Array.from(rng.sample(eligible.length, n, scratch), (i) => eligible[i]!);
+    const turns = classIds.map(() => (options.rotate ? rng.int(4) : 0));
+    const support: Slot[] = [];
+    const query: Slot[] = [];
+    classIds.forEach((c, way) => {
+      const picks = rng.sample(source.classes[c]!.imageCount, k + q + (fromPool ? 0 : u), scratch);
+      let p = 0;
+      for (let i = 0; i < k; i++) support.push({ way, image: picks[p++]!, label: way, fromPool: false });
+      if (!fromPool) for (let i = 0; i < u; i++) support.push({ way, image: picks[p++]!, label: -1, fromPool: false });
+      for (let i = 0; i < q; i++) query.push({ way, image: picks[p++]!, label: way, fromPool: false });
+    });
+    if (fromPool && u > 0) {
+      for (const image of rng.sample(source.unlabeled!.count, n * u, scratch)) support.push({ way: -1, image, label: -1, fromPool: true });
+    }
+    if (shuffle) {
+      rng.shuffle(support);
+      rng.shuffle(query);
+    }
+    count++;
+    return {
+      ways: n,
+      support: write(support, classIds, turns),
+      supportLabels: Int32Array.from(support, (s) => s.label),
+      query: write(query, classIds, turns),
+      queryLabels: Int32Array.from(query, (s) => s.label),
+      classIds,
+    };
+  };
+
   return {
     get count() {
       return count;
     },
     eligibleClasses: eligible,
     next(): Episode {
-      const n = draw(ways);
-      const k = draw(shots);
-      const u = draw(unlabeled);
-      const q = draw(queries);
-      const classIds = Array.from(rng.sample(eligible.length, n, scratch), (i) => eligible[i]!);
-      const turns = classIds.map(() => (options.rotate ? rng.int(4) : 0));
-      const support: Slot[] = [];
-      const query: Slot[] = [];
-      classIds.forEach((c, way) => {
-        const picks = rng.sample(source.classes[c]!.imageCount, k + q + (fromPool ? 0 : u), scratch);
-        let p = 0;
-        for (let i = 0; i < k; i++) support.push({ way, image: picks[p++]!, label: way, fromPool: false });
-        if (!fromPool) for (let i = 0; i < u; i++) support.push({ way, image: picks[p++]!, label: -1, fromPool: false });
-        for (let i = 0; i < q; i++) query.push({ way, image: picks[p++]!, label: way, fromPool: false });
-      });
-      if (fromPool && u > 0) {
-        for (const image of rng.sample(source.unlabeled!.count, n * u, scratch)) support.push({ way: -1, image, label: -1, fromPool: true });
-      }
-      if (shuffle) {
-        rng.shuffle(support);
-        rng.shuffle(query);
-      }
-      count++;
-      return {
-        ways: n,
-        support: write(support, classIds, turns),
-        supportLabels: Int32Array.from(support, (s) => s.label),
-        query: write(query, classIds, turns),
-        queryLabels: Int32Array.from(query, (s) => s.label),
-        classIds,
-      };
+      return episodeWith(drawCounts());
+    },
+    nextBatch(batch: number): Episode[] {
+      if (!Number.isInteger(batch) || batch < 1) throw usageError(`nextBatch needs a count ≥ 1; got ${batch}`);
+      const counts = drawCounts();
+      return Array.from({ length: batch }, () => episodeWith(counts));
     },
   };
 }
-
 /**
  * For an output image of `size`, the input pixel index of each output pixel after `turns`
  * counter-clockwise quarter turns (the input has the same size: rotation needs square images,
