@@ -22,6 +22,8 @@ export interface OnnxSummary {
   metadata: Record<string, string>;
   /** The parsed `hypertx` metadata entry, when present and valid JSON. */
   hypertx?: unknown;
+  /** Number of weight values stored as initializers (constants such as shapes included). */
+  parameters: number;
 }
 
 function summarizeValue(value: OnnxValueInfo): OnnxValueSummary {
@@ -55,6 +57,10 @@ export function inspectOnnx(bytes: Uint8Array, sourceName?: string): OnnxSummary
     outputs: (model.graph?.output ?? []).map(summarizeValue),
     operators: (model.graph?.node ?? []).map((n) => n.opType ?? ''),
     metadata,
+    parameters: (model.graph?.initializer ?? []).reduce(
+      (sum, t) => sum + (t.dims ?? []).reduce<number>((n, d) => n * toNumber(d), 1),
+      0,
+    ),
   };
   if (metadata.hypertx !== undefined) {
     try {

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `hypertx` executable: a tiny shim so that start-up loads only what the chosen command needs.
+import { main } from './main.js';
+
+// `hypertx inspect x | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv.slice(2));

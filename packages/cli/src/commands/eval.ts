@@ -1,0 +1,1 @@
+export async function run(): Promise<number> { throw new Error('not implemented yet'); }

@@ -1,0 +1,108 @@
+/**
+ * The compile pipeline: support folder → HyperTransformer → StandaloneCnn → verified files.
+ *
+ * Every file is verified from its bytes BEFORE it is written, then written atomically: a failed or
+ * interrupted compile never leaves a model file behind (DESIGN decisions 7 and 8).
+ */
+import { HypertxError, writeFileAtomic, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
+import { loadPlugin } from './formats.js';
+import type { OutputPlan } from './output-paths.js';
+import { compareOutputs, type Agreement } from './compare.js';
+
+export type CompileEvent =
+  | { stage: 'model'; name: string }
+  | { stage: 'support'; classes: number; images: number; unlabeled: number; ink: string }
+  | { stage: 'generated'; layers: number; parameters: number; ms: number }
+  | { stage: 'file'; file: CompiledFile };
+
+export interface CompiledFile {
+  format: string;
+  path: string;
+  /** Every path written for this format (c-array writes two). */
+  paths: string[];
+  bytes: number;
+  verified: boolean;
+  runtime?: string;
+  agreement?: Agreement;
+  exportMs: number;
+  verifyMs: number;
+}
+
+export interface CompileInputs {
+  /** The generated network. */
+  cnn: StandaloneCnn;
+  /** Raw 0..255 pixels of the support (+ unlabelled) images, NHWC, for calibration and verification. */
+  rawPixels: Float32Array;
+  count: number;
+  /** The in-framework (TF.js) probabilities on the same images, `[count, classes]`. */
+  expected: Float32Array;
+}
+
+export interface WriteOptions {
+  verify: boolean;
+  atol: number;
+  onEvent?: (event: CompileEvent) => void;
+}
+
+/** Exports, verifies and writes each planned format in turn; throws on the first failure. */
+export async function exportAndVerify(inputs: CompileInputs, plans: OutputPlan[], options: WriteOptions): Promise<CompiledFile[]> {
+  const files: CompiledFile[] = [];
+  for (const plan of plans) {
+    const plugin = await loadPlugin(plan.format);
+    const file = await exportOne(plugin, plan, inputs, options);
+    files.push(file);
+    options.onEvent?.({ stage: 'file', file });
+  }
+  return files;
+}
+
+async function exportOne(plugin: FormatPlugin, plan: OutputPlan, inputs: CompileInputs, options: WriteOptions): Promise<CompiledFile> {
+  const t0 = performance.now();
+  const written = await plugin.write(inputs.cnn, { calibration: { pixels: inputs.rawPixels, count: inputs.count } });
+  const exportMs = performance.now() - t0;
+  const model = written.find((f) => f.role === 'model') ?? written[0];
+  if (!model) throw new HypertxError('E_EXPORT_EMPTY', `format ${plugin.id} produced no file`, { kind: 'internal' });
+
+  let agreement: Agreement | undefined;
+  let runtime: string | undefined;
+  const t1 = performance.now();
+  if (options.verify && plugin.createRunner) {
+    const runner = await plugin.createRunner(model.bytes);
+    try {
+      runtime = runner.runtime;
+      const out = await runner.run(inputs.rawPixels, inputs.count);
+      agreement = compareOutputs(inputs.expected, out.probabilities, out.shape[1], {
+        atol: plugin.quantized ? 2 / 256 : options.atol,
+      });
+    } finally {
+      await runner.dispose();
+    }
+    if (!agreement.ok) {
+      throw new HypertxError(
+        'E_VERIFY_MISMATCH',
+        `${plan.file}: ${runtime} disagrees with the generated network — ${agreement.summary}. Nothing was written.`,
+        { kind: 'verification', path: plan.file, hint: 'Report this with the support folder: it is a bug in the exporter or the runtime.' },
+      );
+    }
+  }
+  const verifyMs = performance.now() - t1;
+
+  const paths: string[] = [];
+  for (const f of written) {
+    const target = written.length === 1 && f === model ? plan.file : plan.stem + f.extension;
+    await writeFileAtomic(target, f.bytes);
+    paths.push(target);
+  }
+  const result: CompiledFile = {
+    format: plugin.id,
+    path: paths[0] ?? plan.file,
+    paths,
+    bytes: model.bytes.byteLength,
+    verified: agreement !== undefined,
+    exportMs,
+    verifyMs,
+  };
+  if (runtime !== undefined) result.runtime = runtime;
+  if (agreement !== undefined) result.agreement = agreement;
+  return result;
+}

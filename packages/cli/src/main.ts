@@ -1,0 +1,155 @@
+/**
+ * Command-line entry: parses arguments with commander, loads the chosen command lazily (start-up
+ * cost matters for a 2-second compile), and maps every error to a documented exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
+import { VERSION } from './version.js';
+
+// Command modules export `run(...commanderArgs) → exit code`; their argument types are theirs to declare.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type CommandModule = { run: (...args: any[]) => Promise<number> };
+
+/** Runs `hypertx` with the given arguments and resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; anything else commander rejects is a usage error.
+      if (err.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    return reportError(err, { json: args.includes('--json') });
+  }
+  return exitCode;
+}
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('hypertx')
+    .description(
+      'Compile a few labelled images per class into a tiny standalone CNN (ONNX, TFLite, int8, C array) ' +
+        'with a HyperTransformer, and train, evaluate, verify and inspect such models.',
+    )
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  // Each command module is imported only when that command runs.
+  const lazy =
+    (load: () => Promise<CommandModule>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const { run } = await load();
+      setExitCode(await run(...args.slice(0, -1))); // commander passes the Command object last
+    };
+
+  program
+    .command('compile')
+    .summary('compile a support set into verified edge models')
+    .description(
+      'Read a folder of labelled images (one sub-folder per class), generate a CNN for those classes ' +
+        'with the HyperTransformer in one forward pass, write it in each requested format, and verify every ' +
+        'file by running it in a real runtime (onnxruntime-node, LiteRT.js) against the in-framework outputs. ' +
+        'A file is written only after it verified, and atomically: a failure leaves no partial file.',
+    )
+    .argument('<support-dir>', 'folder with one sub-folder of images per class (png, jpg, jpeg, webp)')
+    .option('--unlabeled <dir>', 'extra unlabelled images of the same classes (default: <support-dir>/_unlabeled if present)')
+    .option('-m, --model <path|name>', 'HyperTransformer checkpoint or bundled model name', 'default')
+    .option('-f, --format <list>', 'comma-separated formats: onnx, tflite, tflite-int8, c-array, hxcnn (default: from -o, else onnx,tflite)')
+    .option('-o, --output <file|dir>', 'output file (its extension picks the format) or directory (default: ./<support-dir name>.*)')
+    .addOption(new Option('--ink <polarity>', 'how the support images are drawn').choices(['auto', 'bright', 'dark']).default('auto'))
+    .option('--seed <n>', 'seed for anything random', parseInteger('--seed'), 0)
+    .option('--no-verify', 'skip running each file in its runtime (not recommended)')
+    .option('--atol <x>', 'verification tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
+    .addOption(backendOption())
+    .option('--json', 'print one JSON object on stdout instead of text')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ hypertx compile my-glyphs/ -o glyphs.tflite\n' +
+        '  $ hypertx compile my-glyphs/ -f onnx,tflite-int8,c-array -o out/\n' +
+        '  $ hypertx compile photos/ --ink dark --json > result.json\n',
+    )
+    .action(lazy(() => import('./commands/compile.js')));
+
+  program
+    .command('train')
+    .summary('train a HyperTransformer (resumable)')
+    .description('Train a HyperTransformer on episodes from a dataset; checkpoints regularly and resumes where it stopped.')
+    .option('-p, --preset <name>', 'omniglot-1shot, omniglot-5shot, miniimagenet-1shot, or a preset of docs/training.md')
+    .option('-c, --config <file>', 'JSON config file (overrides the preset)')
+    .option('-d, --data <dir>', 'packed Omniglot folder or image-folder tree', process.env['HYPERTX_OMNIGLOT_DIR'])
+    .option('--steps <n>', 'training steps', parseInteger('--steps'))
+    .option('--checkpoint-dir <dir>', 'where checkpoints and the training log go', 'runs/train')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', parseInteger('--checkpoint-every'), 500)
+    .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
+    .option('--seed <n>', 'seed for initialisation and episodes', parseInteger('--seed'), 0)
+    .addOption(backendOption())
+    .option('--json', 'print the final summary as JSON')
+    .option('-q, --quiet', 'no progress bar')
+    .action(lazy(() => import('./commands/train.js')));
+
+  program
+    .command('eval')
+    .summary('measure few-shot accuracy (mean ± 95% CI)')
+    .description('Evaluate a model on test episodes of held-out classes and report mean accuracy with a 95% confidence interval.')
+    .option('-m, --model <path|name>', 'checkpoint or bundled model name', 'default')
+    .option('-d, --data <dir>', 'packed Omniglot folder or image-folder tree', process.env['HYPERTX_OMNIGLOT_DIR'])
+    .option('--episodes <n>', 'test episodes', parseInteger('--episodes'), 1000)
+    .option('--ways <n>', 'classes per episode', parseInteger('--ways'), 5)
+    .option('--shots <n>', 'labelled images per class', parseInteger('--shots'), 1)
+    .option('--unlabeled <n>', 'unlabelled images per class', parseInteger('--unlabeled'), 0)
+    .option('--queries <n>', 'query images per class', parseInteger('--queries'), 5)
+    .addOption(new Option('--bn-mode <mode>', 'BatchNorm statistics').choices(['support', 'transductive']).default('support'))
+    .option('--seed <n>', 'seed for episodes', parseInteger('--seed'), 1)
+    .addOption(backendOption())
+    .option('--json', 'print JSON')
+    .option('-q, --quiet', 'no progress')
+    .action(lazy(() => import('./commands/eval.js')));
+
+  program
+    .command('verify')
+    .summary('run a model file in its runtime and compare with the reference')
+    .argument('<file>', '.onnx or .tflite file written by hypertx')
+    .requiredOption('-s, --support <dir>', 'support folder whose images to run (class folders)')
+    .option('-r, --reference <file.hxcnn>', 'the network as hypertx IR (compile -f hxcnn): compare with its float64 reference')
+    .option('--atol <x>', 'tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/verify.js')));
+
+  program
+    .command('inspect')
+    .summary('show layers, parameters, input spec and labels of a model file')
+    .argument('<file>', '.onnx, .tflite or .hxcnn file')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/inspect.js')));
+
+  return program;
+}
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'gpu', 'node', 'wasm', 'cpu']).default('auto');
+}
+
+function parseInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} takes a whole number, got "${value}".`);
+    return n;
+  };
+}
+
+function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes a number, got "${value}".`);
+    return n;
+  };
+}

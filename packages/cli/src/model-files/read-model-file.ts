@@ -1,0 +1,164 @@
+/**
+ * Reads any model file hypertx writes (.onnx, .tflite, .hxcnn) into one summary, so `inspect` and
+ * `verify` can treat the formats alike. Format readers are imported only for the format at hand.
+ */
+import { readFile } from 'node:fs/promises';
+import { HypertxError, type HypertxMetadata } from '@hypertx/export';
+import type { FormatId } from '../compile/output-paths.js';
+
+export interface ModelFileSummary {
+  path: string;
+  format: 'onnx' | 'tflite' | 'tflite-int8' | 'hxcnn';
+  bytes: number;
+  /** The `hypertx` metadata entry (labels, input spec, producer), when the file has one. */
+  metadata: HypertxMetadata | undefined;
+  inputs: { name: string; shape: Array<number | string>; type: string }[];
+  outputs: { name: string; shape: Array<number | string>; type: string }[];
+  /** Operator (or IR layer) counts in first-seen order. */
+  operators: Record<string, number>;
+  parameters: number;
+  /** Format-specific facts (opset, schema version, ...). */
+  details: Record<string, string | number>;
+}
+
+export interface LoadedModelFile {
+  summary: ModelFileSummary;
+  bytes: Uint8Array;
+  /** The plugin id that can run this file (for verify). */
+  runnerFormat: FormatId;
+}
+
+export async function readModelFile(path: string): Promise<LoadedModelFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a model file' : `can't be read (${code ?? String(err)})`;
+    throw new HypertxError('E_NOT_FOUND', `${path} ${what}`, { kind: 'input', path, cause: err });
+  }
+  const kind = sniff(bytes, path);
+  if (kind === 'tflite') return readTflite(path, bytes);
+  if (kind === 'onnx') return readOnnx(path, bytes);
+  return readHxcnn(path, bytes);
+}
+
+/** Decides the format from the content where possible (TFLite has an identifier), else the extension. */
+function sniff(bytes: Uint8Array, path: string): 'tflite' | 'onnx' | 'hxcnn' {
+  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'TFL3') return 'tflite';
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.tflite')) return 'tflite';
+  if (lower.endsWith('.onnx')) return 'onnx';
+  if (lower.endsWith('.hxcnn')) return 'hxcnn';
+  throw new HypertxError('E_UNKNOWN_FORMAT', `${path}: not a model file hypertx knows (expected .onnx, .tflite or .hxcnn)`, {
+    kind: 'input',
+    path,
+  });
+}
+
+function countOps(names: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const n of names) counts[n] = (counts[n] ?? 0) + 1;
+  return counts;
+}
+
+async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
+  const { inspectTflite, readTfliteMetadata } = await import('@hypertx/export-tflite');
+  let info;
+  try {
+    info = inspectTflite(bytes);
+  } catch (err) {
+    throw new HypertxError('E_TFLITE_FILE', `${path}: not a readable TFLite model (${(err as Error).message})`, { kind: 'input', path, cause: err });
+  }
+  const raw = readTfliteMetadata(bytes, 'hypertx');
+  const metadata = raw ? parseMetadata(new TextDecoder().decode(raw)) : undefined;
+  const typeName = (t: number) => ({ 0: 'float32', 2: 'int32', 3: 'uint8', 9: 'int8' })[t] ?? `type ${t}`;
+  const io = (ids: number[]) =>
+    ids.map((id) => {
+      const t = info.tensors[id]!;
+      return { name: t.name, shape: t.shapeSignature ?? t.shape, type: typeName(t.type) };
+    });
+  const signature = info.signatures[0];
+  const named = (ids: number[], names: { name: string; tensor: number }[] | undefined) =>
+    io(ids).map((v, i) => ({ ...v, name: names?.find((n) => n.tensor === ids[i])?.name ?? v.name }));
+  let parameters = 0;
+  const constTensors = info.tensors.filter((t) => t.buffer > 0 && (info.buffers[t.buffer]?.length ?? 0) > 0);
+  for (const t of constTensors) parameters += t.shape.reduce((a, b) => a * b, 1);
+  const int8 = info.tensors.some((t) => t.type === 9);
+  return {
+    bytes,
+    runnerFormat: int8 ? 'tflite-int8' : 'tflite',
+    summary: {
+      path,
+      format: int8 ? 'tflite-int8' : 'tflite',
+      bytes: bytes.byteLength,
+      metadata,
+      inputs: named(info.inputs, signature?.inputs),
+      outputs: named(info.outputs, signature?.outputs),
+      operators: countOps(info.operators.map((op) => info.operatorCodes[op.opcodeIndex]?.name ?? '?')),
+      parameters,
+      details: { schemaVersion: info.version, subgraphs: info.subgraphCount, signatures: info.signatures.map((s) => s.key).join(', ') },
+    },
+  };
+}
+
+async function readOnnx(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
+  const { inspectOnnx } = await import('@hypertx/export-onnx');
+  const info = inspectOnnx(bytes, path);
+  const metadata = info.metadata['hypertx'] !== undefined ? parseMetadata(info.metadata['hypertx']) : undefined;
+  const withType = (v: { name: string; shape: Array<number | string> }) => ({ ...v, type: 'float32' });
+  return {
+    bytes,
+    runnerFormat: 'onnx',
+    summary: {
+      path,
+      format: 'onnx',
+      bytes: bytes.byteLength,
+      metadata,
+      inputs: info.inputs.map(withType),
+      outputs: info.outputs.map(withType),
+      operators: countOps(info.operators),
+      parameters: info.parameters,
+      details: { irVersion: info.irVersion, opset: info.opset, producer: `${info.producerName} ${info.producerVersion}`.trim() },
+    },
+  };
+}
+
+async function readHxcnn(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
+  const { decodeCnn, hypertxMetadata, validate } = await import('@hypertx/export');
+  const cnn = decodeCnn(bytes, path);
+  const trace = validate(cnn);
+  let parameters = 0;
+  for (const layer of cnn.layers) {
+    for (const value of Object.values(layer)) {
+      if (value && typeof value === 'object' && 'data' in value) parameters += (value as { data: Float32Array }).data.length;
+    }
+  }
+  const { height, width, channels } = cnn.input;
+  return {
+    bytes,
+    runnerFormat: 'hxcnn',
+    summary: {
+      path,
+      format: 'hxcnn',
+      bytes: bytes.byteLength,
+      metadata: hypertxMetadata(cnn),
+      inputs: [{ name: 'pixels', shape: ['N', height, width, channels], type: 'float32' }],
+      outputs: [
+        { name: 'logits', shape: ['N', cnn.labels.length], type: 'float32' },
+        { name: 'probabilities', shape: ['N', cnn.labels.length], type: 'float32' },
+      ],
+      operators: countOps(cnn.layers.map((l) => l.type)),
+      parameters,
+      details: { layers: cnn.layers.length, classes: trace.classes },
+    },
+  };
+}
+
+function parseMetadata(json: string): HypertxMetadata | undefined {
+  try {
+    return JSON.parse(json) as HypertxMetadata;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Everything the CLI shows while it works goes to stderr (stdout carries only results, so `--json`
+ * output can be piped). Step lines in any terminal; a live bar for long loops when stderr is a TTY.
+ */
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+
+export interface Reporter {
+  /** A one-line status ("Loading model default…"). */
+  step(message: string): void;
+  /** A finished item with a check mark or a cross. */
+  done(message: string, ok?: boolean): void;
+  warn(message: string): void;
+  /** A progress bar for `total` units; `update` takes the count done and named values for the format. */
+  bar(total: number, format: string): ProgressBar;
+}
+
+export interface ProgressBar {
+  update(done: number, values?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+export function createReporter(options: { quiet: boolean }): Reporter {
+  const err = process.stderr;
+  const quiet = options.quiet;
+  return {
+    step(message) {
+      if (!quiet) err.write(`${pc.dim('•')} ${message}\n`);
+    },
+    done(message, ok = true) {
+      if (!quiet) err.write(`${ok ? pc.green('✓') : pc.red('✗')} ${message}\n`);
+    },
+    warn(message) {
+      err.write(`${pc.yellow('warning')} ${message}\n`);
+    },
+    bar(total, format) {
+      if (quiet) return { update() {}, stop() {} };
+      if (!err.isTTY) return lineBar(total);
+      const bar = new cliProgress.SingleBar(
+        { format, stream: err, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0);
+      return {
+        update: (done, values) => bar.update(done, values),
+        stop: () => bar.stop(),
+      };
+    },
+  };
+}
+
+/** Without a TTY (CI, pipes) a bar would be noise: print a plain line every ~10%. */
+function lineBar(total: number): ProgressBar {
+  let nextAt = 0;
+  return {
+    update(done, values) {
+      if (done < nextAt && done < total) return;
+      nextAt = done + Math.max(1, Math.ceil(total / 10));
+      const extra = values ? Object.entries(values).map(([k, v]) => `${k} ${v}`).join('  ') : '';
+      process.stderr.write(`  ${done}/${total}  ${extra}\n`);
+    },
+    stop() {},
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
