@@ -160,12 +160,18 @@ async function loadErrorUnprivileged(dir: string): Promise<{ code: string; messa
     return { code: err.code, message: err.message };
   }
   const moduleUrl = new URL('./support.js', import.meta.url).href;
-  const script = `import(${JSON.stringify(moduleUrl)}).then((m) => m.loadSupportSet(${JSON.stringify(dir)}, { height: 28, width: 28, channels: 1 }))
-    .then(() => console.log(JSON.stringify({ code: 'NONE', message: '' })), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+  const print = (o: string): string => `console.log(JSON.stringify(${o}))`;
+  const script = `import(${JSON.stringify(moduleUrl)}).then(
+    (m) => m.loadSupportSet(${JSON.stringify(dir)}, { height: 28, width: 28, channels: 1 })
+      .then(() => ${print("{ code: 'NONE', message: 'loaded without error' }")}, (e) => ${print('{ code: e.code, message: e.message }')}),
+    (e) => ${print('{ skip: String(e && e.message) }')});`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30000 });
-  if (child.error) return `cannot run a child process as nobody (${child.error.message}): permissions are not enforced for root`;
+  const unprivileged = 'running as root; the check needs a child process as user nobody';
+  if (child.error) return `${unprivileged}, which could not start: ${child.error.message}`;
   assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout.trim()) as { code: string; message: string };
+  const out = JSON.parse(child.stdout.trim()) as { code: string; message: string; skip?: string };
+  if (out.skip !== undefined) return `${unprivileged}, which cannot load the package: ${out.skip}`;
+  return out;
 }
 
 function tempTree(): string {
