@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { runReference, validate } from '@hypertx/export';
+import { disposeMetaBatch, stackEpisodes, type Episode, type ImageBatch } from './episode.js';
+import { generate } from './generate.js';
+import { createHyperTransformer } from './model/hypertransformer.js';
+import { Rng } from './rng.js';
+import { maxAbsDiff, tinyConfig, useWasm } from './test-support/tiny.js';
+import { tf } from './tf.js';
+
+before(useWasm);
+
+/** Raw 0..255 pixels and the normalised floats (x/128 − 1) the model sees. */
+function rawImages(count: number, h: number, w: number, c: number, seed: number): { raw: Float32Array; batch: ImageBatch } {
+  const rng = new Rng(seed);
+  const raw = Float32Array.from({ length: count * h * w * c }, () => Math.floor(rng.next() * 256));
+  return { raw, batch: { pixels: raw.map((v) => v / 128 - 1), count, height: h, width: w, channels: c } };
+}
+
+for (const variant of ['all-generated', 'logits-only', 'generated-bias', 'lrelu'] as const) {
+  test(`generated CNN (${variant}) on query images: TF.js forward ≡ runReference ≤ 1e-4`, () => {
+    const base = tinyConfig();
+    const config = tinyConfig({
+      cnn: {
+        ...base.cnn,
+        trainedConvLayers: variant === 'logits-only' ? 2 : 0,
+        generateBias: variant === 'generated-bias',
+        activation: variant === 'lrelu' ? 'lrelu' : 'relu',
+      },
+    });
+    const model = createHyperTransformer(config, 11);
+    const { height: h, width: w, channels: c } = config.image;
+    const support = rawImages(6, h, w, c, 1);
+    const labels = Int32Array.from([0, 1, 2, 0, -1, 2]);
+    const query = rawImages(5, h, w, c, 2);
+    const cnn = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'] });
+    validate(cnn);
+    assert.deepEqual(cnn.labels, ['a', 'b', 'c']);
+    assert.equal(cnn.metadata.modelId, model.id());
+    assert.match(cnn.metadata.supportSetHash ?? '', /^[0-9a-f]{64}$/);
+    const episode: Episode = { ways: 3, support: support.batch, supportLabels: labels, query: query.batch, queryLabels: Int32Array.from([0, 1, 2, 0, 1]) };
+    const batch = stackEpisodes(config, [episode]);
+    const tfLogits = tf.tidy(() => model.queryLogits(model.views(), batch, { bnMode: 'support' }).dataSync().slice());
+    disposeMetaBatch(batch);
+    const ref = runReference(cnn, query.raw, 5);
+    const diff = maxAbsDiff(tfLogits, ref.logits);
+    assert.ok(diff <= 1e-4, `max |Δlogit| = ${diff}`);
+    model.dispose();
+  });
+}
+
+test('generation rejects a support set outside the model (too many ways, missing class)', () => {
+  const config = tinyConfig();
+  const model = createHyperTransformer(config, 1);
+  const { batch } = rawImages(6, 12, 12, 1, 3);
+  assert.throws(() => generate(model, batch, Int32Array.from([0, 1, 2, 3, 4, 5])), { code: 'E_SUPPORT_WAYS' });
+  assert.throws(() => generate(model, batch, Int32Array.from([0, 0, 2, 2, -1, -1])), { code: 'E_SUPPORT_MISSING_CLASS' });
+  model.dispose();
+});
+
+test('generation is deterministic and does not leak tensors', () => {
+  const config = tinyConfig();
+  const model = createHyperTransformer(config, 1);
+  const { batch } = rawImages(4, 12, 12, 1, 4);
+  const labels = Int32Array.from([0, 1, 0, 1]);
+  generate(model, batch, labels);
+  const before = tf.memory().numTensors;
+  const a = generate(model, batch, labels);
+  const b = generate(model, batch, labels);
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(a, b);
+  model.dispose();
+});
