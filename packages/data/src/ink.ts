@@ -13,11 +13,22 @@ export function backgroundLuminance(pixels: Uint8Array, height: number, width: n
   return channels === 3 ? 0.2126 * m[0]! + 0.7152 * m[1]! + 0.0722 * m[2]! : m[0]!;
 }
 
+/** How many images look ink-bright (dark background) and ink-dark (light background). */
+export interface InkVotes {
+  bright: number;
+  dark: number;
+}
+
+export function inkVotes(images: readonly Uint8Array[], height: number, width: number, channels: number): InkVotes {
+  let dark = 0;
+  for (const img of images) if (backgroundLuminance(img, height, width, channels) > 127) dark++;
+  return { bright: images.length - dark, dark };
+}
+
 /** 'dark' when most images have a light background, else 'bright' (also for no images). */
 export function detectInk(images: readonly Uint8Array[], height: number, width: number, channels: number): InkPolarity {
-  let light = 0;
-  for (const img of images) if (backgroundLuminance(img, height, width, channels) > 127) light++;
-  return light * 2 > images.length ? 'dark' : 'bright';
+  const votes = inkVotes(images, height, width, channels);
+  return votes.dark > votes.bright ? 'dark' : 'bright';
 }
 
 /** p → 255 - p, in place. */

@@ -41,6 +41,8 @@ test('dark-on-light RGB photos: ink detected, inversion folded into the normalis
   const light = await loadSupportSet(supportFixture('glyphs-5way-1shot'), gray28);
   const dark = await loadSupportSet(supportFixture('glyphs-5way-1shot-dark'), gray28);
   assert.equal(dark.ink, 'dark');
+  assert.deepEqual(dark.inkVotes, { bright: 0, dark: 5 });
+  assert.deepEqual(light.inkVotes, { bright: 5, dark: 0 });
   assert.deepEqual(dark.normalization.scale, [-1 / 128]);
   assert.deepEqual(dark.normalization.offset, [255 / 128 - 1]);
   assert.deepEqual(dark.classNames, light.classNames);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { decodeFiles, type DecodeProgressCallback } from './decode-many.js';
 import { checkDecodeOptions, type ResizeFit } from './decode.js';
 import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
-import { detectInk, levelsStretch, measureLevels, type InkLevels, type InkOption, type InkPolarity } from './ink.js';
+import { inkVotes, levelsStretch, measureLevels, type InkLevels, type InkOption, type InkPolarity, type InkVotes } from './ink.js';
 import { composeAffine, normalizeInto, OMNIGLOT_NORMALIZATION, perChannel } from './normalization.js';
 import { scanImageFolder } from './scan.js';
 import type { ImageBatch, PixelNormalization } from './types.js';
@@ -49,6 +49,11 @@ export interface SupportSet {
   normalization: PixelNormalization;
   /** The ink polarity of the files (detected or given). */
   ink: InkPolarity;
+  /**
+   * Per-image polarity votes (light border = dark ink). A split vote means mixed photos: one map
+   * cannot serve both, so the CLI should warn.
+   */
+  inkVotes: InkVotes;
   /** Measured levels (ink-bright terms), always reported; applied only with `levels: 'auto'`. */
   levels: InkLevels;
   /** sha256 hex over the decoded raw pixels, labels, class names, shape and normalisation. */
@@ -124,7 +129,9 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
   const raw = all.slice(0, files.length);
   const unlabeledRaw = all.slice(files.length);
 
-  const ink: InkPolarity = options.ink === undefined || options.ink === 'auto' ? detectInk(all, height, width, channels) : options.ink;
+  const votes = inkVotes(all, height, width, channels);
+  const detected: InkPolarity = votes.dark > votes.bright ? 'dark' : 'bright';
+  const ink: InkPolarity = options.ink === undefined || options.ink === 'auto' ? detected : options.ink;
   const levels = measureLevels(all, height, width, channels, ink);
   const normalization = rawToModel(base, channels, ink, options.levels === 'auto' ? levelsStretch(levels) : undefined);
   const classNames = scanned.classes.map((c) => c.name);
@@ -142,6 +149,7 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
     unlabeledFiles,
     normalization,
     ink,
+    inkVotes: votes,
     levels,
     hash,
     skipped: scanned.skipped,
