@@ -50,17 +50,26 @@ async function loadLiteRt(): Promise<LoadedLiteRt> {
   const version = (JSON.parse(readFileSync(packageJsonPath, 'utf8')) as { version: string }).version;
   const wasmDir = path.join(packageDir, 'wasm') + path.sep;
 
+  // The shims live only while the glue loads: other libraries in the process (e.g. emscripten
+  // builds of TensorFlow.js backends) take a global `importScripts` as "I am in a web worker".
   const g = globalThis as Record<string, unknown>;
-  if (g['self'] === undefined) g['self'] = globalThis;
-  const hadImportScripts = g['importScripts'] !== undefined;
-  if (!hadImportScripts) g['importScripts'] = evaluateGlueScript;
-
-  const { result, lines } = await withCapturedConsole(async () => {
-    const api = await import('@litertjs/core');
-    await api.loadLiteRt(wasmDir);
-    return api;
-  });
-  if (!hadImportScripts) delete g['importScripts'];
+  const addedSelf = g['self'] === undefined;
+  const addedImportScripts = g['importScripts'] === undefined;
+  if (addedSelf) g['self'] = globalThis;
+  if (addedImportScripts) g['importScripts'] = evaluateGlueScript;
+  let loaded: { result: LiteRtModule; lines: string[] };
+  try {
+    loaded = await withCapturedConsole(async () => {
+      const api = await import('@litertjs/core');
+      await api.loadLiteRt(wasmDir);
+      return api;
+    });
+  } finally {
+    if (addedImportScripts) delete g['importScripts'];
+    if (addedSelf) delete g['self'];
+    delete g['ModuleFactory'];
+  }
+  const { result, lines } = loaded;
   const errors = errorLines(lines);
   if (errors.length > 0) throw runtimeFailure(`LiteRT.js failed to load: ${errors.join(' | ')}`);
   return { api: result, runtime: `LiteRT.js ${version} (@litertjs/core, wasm)` };

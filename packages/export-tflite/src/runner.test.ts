@@ -60,12 +60,16 @@ after(() => {
 });
 
 describe('float32 in LiteRT.js vs the float64 reference', () => {
-  it('loads quietly: no WebGPU/NPU/INFO noise reaches stdout or stderr', async () => {
+  it('loads quietly (no WebGPU/NPU/INFO noise on stdout or stderr) and removes its shims', async () => {
     const runner = await createRunner(exportTflite(paperOmniglotCnn(0), 'float32'));
     await runner.run(randomPixels(0, paperOmniglotCnn(0), 1), 1);
     await runner.dispose();
     assert.deepEqual(leaked, []);
     assert.match(runner.runtime, /^LiteRT\.js 2\.5\.3/);
+    // The browser shims are gone again once the runtime has loaded.
+    const g = globalThis as Record<string, unknown>;
+    assert.equal(g['importScripts'], undefined);
+    assert.equal(g['self'], undefined);
   });
 
   it(`50 seeded random models, ${BATCH} images each: logits and probabilities within 1e-5`, async () => {
