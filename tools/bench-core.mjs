@@ -1,0 +1,101 @@
+// Benchmark of @hypertx/core on this machine → bench/results/core.json (npm run bench:core).
+// Training episodes/s (omniglot-1shot: 20-way, 1 shot, 3 queries, 8 channels) at several
+// episodes-per-step, generation latency from a loaded model, peak memory, and a kernel profile.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import {
+  Trainer, createHyperTransformer, generate, initBackend, loadModel, makeSyntheticEpisode, preset, saveModel, tf,
+} from '../packages/core/dist/index.js';
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+let peakRss = 0;
+const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+
+const backend = await initBackend(process.env.HYPERTX_BACKEND ?? 'wasm');
+const { config, training } = preset('omniglot-1shot');
+const episodesFor = (T) => (step, seed) => Array.from({ length: T }, (_, i) =>
+  makeSyntheticEpisode(config, { ways: training.ways, shots: training.shots, queriesPerClass: training.queriesPerClass, seed: seed * 1e6 + step * 100 + i }));
+
+async function trainingRate(T, runs, stepsPerRun) {
+  const model = createHyperTransformer(config, 1);
+  const source = episodesFor(T);
+  // Episodes are made outside the timed region: this measures the model step, not the sampler.
+  const batches = Array.from({ length: 2 + runs * stepsPerRun }, (_, s) => source(s, 1));
+  const trainer = new Trainer(model, { episodes: (s) => batches[s], optimizer: { name: 'sgd' }, schedule: { kind: 'exponential', lr: training.learningRate, decayRate: training.decayRate, decaySteps: training.decaySteps } });
+  for (let i = 0; i < 2; i++) trainer.trainStep(batches[i]);
+  const rates = [];
+  let s = 2;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < stepsPerRun; k++) trainer.trainStep(batches[s++]);
+    const ms = performance.now() - t0;
+    rates.push((T * stepsPerRun * 1000) / ms);
+    sampleRss();
+  }
+  const tensorsAfter = tf.memory().numTensors;
+  let profile = null;
+  if (T === 8) {
+    const p = await tf.profile(() => { trainer.trainStep(batches[0]); });
+    const byKernel = new Map();
+    for (const k of p.kernels) {
+      if (k.name === 'forward') continue; // custom-gradient wrappers: their inner kernels are listed on their own
+      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls += 1;
+      byKernel.set(k.name, e);
+    }
+    const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
+    profile = {
+      kernelCalls: p.kernels.length,
+      kernelMsTotal: +total.toFixed(1),
+      peakBytes: p.peakBytes,
+      topKernels: [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15).map(([name, v]) => ({ name, ms: +v.ms.toFixed(1), calls: v.calls, share: +(v.ms / total).toFixed(3) })),
+    };
+  }
+  trainer.dispose();
+  model.dispose();
+  return { episodesPerStep: T, runs: rates.map((r) => +r.toFixed(2)), medianEpisodesPerSecond: +median(rates).toFixed(2), stepsPerRun, tensorsAfter, profile };
+}
+
+async function generationLatency(model, ways, repeats) {
+  const ep = makeSyntheticEpisode(config, { ways, shots: 1, queriesPerClass: 1, seed: 42 });
+  generate(model, ep.support, ep.supportLabels);
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    generate(model, ep.support, ep.supportLabels);
+    times.push(performance.now() - t0);
+  }
+  sampleRss();
+  return { ways, shots: 1, repeats, medianMs: +median(times).toFixed(2), minMs: +Math.min(...times).toFixed(2) };
+}
+
+const results = {};
+for (const [T, runs, steps] of [[1, 5, 6], [4, 5, 2], [8, 5, 2]]) {
+  results[`T${T}`] = await trainingRate(T, runs, steps);
+  console.error(`training T=${T}: ${results[`T${T}`].medianEpisodesPerSecond} episodes/s`);
+}
+const dir = await mkdtemp(join(os.tmpdir(), 'hypertx-bench-'));
+await saveModel(join(dir, 'model.ckpt'), createHyperTransformer(config, 1));
+const loaded = await loadModel(join(dir, 'model.ckpt'));
+const generation = [await generationLatency(loaded, 5, 30), await generationLatency(loaded, 20, 30)];
+console.error(`generation: ${generation.map((g) => `${g.ways}-way ${g.medianMs} ms`).join(', ')}`);
+await rm(dir, { recursive: true, force: true });
+
+const best = Object.values(results).reduce((a, b) => (b.medianEpisodesPerSecond > a.medianEpisodesPerSecond ? b : a));
+const out = {
+  benchmark: 'core',
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
+  backend: backend.tfBackend,
+  preset: 'omniglot-1shot',
+  episode: { ways: training.ways, shots: training.shots, queriesPerClass: training.queriesPerClass, channels: config.cnn.channels },
+  training: results,
+  bestTraining: { episodesPerStep: best.episodesPerStep, episodesPerSecond: best.medianEpisodesPerSecond, target: 30, met: best.medianEpisodesPerSecond >= 30 },
+  generation: { fromLoadedModel: true, results: generation, targetMs20Way: 10, met: generation[1].medianMs <= 10 },
+  memory: { peakRssMB: +(peakRss / 2 ** 20).toFixed(1), tfMemory: tf.memory() },
+};
+await mkdir('bench/results', { recursive: true });
+await writeFile('bench/results/core.json', JSON.stringify(out, null, 2) + '\n');
+console.log(JSON.stringify({ bestTraining: out.bestTraining, generation: out.generation.results.map((g) => [g.ways, g.medianMs]) }));
