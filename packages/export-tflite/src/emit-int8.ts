@@ -218,9 +218,10 @@ function emitOp(g: GraphBuilder, op: PlanOp, index: number, x: number, xQuant: Q
       const q = quantizeWeightsPerTensor(op.weights);
       const w = g.constant(`${name}/weights`, TensorType.INT8, op.weights.shape, q.data, { scale: [q.scale], zeroPoint: [0] });
       const bias = quantizeBias(op.bias, op.bias.length, xQuant.scale, q.scale);
+      // Per-tensor weights take a per-tensor bias (one scale): Arm NN rejects a per-axis bias here.
       const b = g.constant(`${name}/bias`, TensorType.INT32, [op.bias.length], bias.data, {
-        scale: [...bias.scales],
-        zeroPoint: new Array<number>(bias.scales.length).fill(0),
+        scale: [bias.scales[0]!],
+        zeroPoint: [0],
       });
       g.op({
         op: BuiltinOperator.FULLY_CONNECTED,

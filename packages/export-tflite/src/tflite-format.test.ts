@@ -142,8 +142,10 @@ describe('int8 files: quantisation structure', () => {
             assert.equal(w.quantization!.quantizedDimension, name === 'CONV_2D' ? 0 : 3);
           }
           assert.ok(w.quantization!.zeroPoint.every((z) => z === 0));
-          for (let c = 0; c < channels; c++) {
-            const sw = w.quantization!.scale[w.quantization!.scale.length === 1 ? 0 : c]!;
+          // Per-channel weights: one bias scale per channel; per-tensor weights: one bias scale.
+          assert.equal(b.quantization!.scale.length, w.quantization!.scale.length, `${name} bias scales match weight scales`);
+          for (let c = 0; c < b.quantization!.scale.length; c++) {
+            const sw = w.quantization!.scale[c]!;
             const expected = Math.fround(x.quantization!.scale[0]! * sw);
             assert.ok(Math.abs(b.quantization!.scale[c]! - expected) <= 1e-6 * expected, `bias scale of ${name} channel ${c}`);
           }
