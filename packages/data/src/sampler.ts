@@ -155,7 +155,8 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
     const pixels = new Float32Array(slots.length * perImage);
     slots.forEach((s, i) => {
       const raw = s.fromPool ? source.unlabeled!.readImage(s.image, size) : source.readImage(classIds[s.way]!, s.image, size);
-      writeImage(pixels, i * perImage, raw, rotationMaps[s.fromPool ? 0 : turns[s.way]!]!, source.channels, outChannels, scale, offset);
+      const k = s.fromPool ? 0 : turns[s.way]!;
+      writeImage(pixels, i * perImage, raw, rotationMaps[k]!, k === 0, source.channels, outChannels, scale, offset);
     });
     return { pixels, count: slots.length, height: size.height, width: size.width, channels: outChannels };
   };
@@ -230,13 +231,17 @@ function pixelMap(size: ImageSize, turns: number): Int32Array {
 }
 
 /** Normalise one raw image into `dst` at `offset`, through a pixel map, converting channels. */
-function writeImage(dst: Float32Array, at: number, raw: RawImage, map: Int32Array, inC: number, outC: number, scale: Float64Array, offset: Float64Array): void {
+function writeImage(dst: Float32Array, at: number, raw: RawImage, map: Int32Array, identity: boolean, inC: number, outC: number, scale: Float64Array, offset: Float64Array): void {
   const n = map.length;
   if (raw.length !== n * inC) throw new RangeError(`source image has ${raw.length} values; expected ${n}×${inC}`);
   if (inC === 1 && outC === 1) {
     const s = scale[0]!;
     const o = offset[0]!;
-    for (let i = 0; i < n; i++) dst[at + i] = raw[map[i]!]! * s + o;
+    if (identity) {
+      for (let i = 0; i < n; i++) dst[at + i] = raw[i]! * s + o;
+    } else {
+      for (let i = 0; i < n; i++) dst[at + i] = raw[map[i]!]! * s + o;
+    }
   } else if (inC === outC) {
     for (let i = 0; i < n; i++) {
       const src = map[i]! * inC;
