@@ -144,9 +144,10 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
   const rng = new Random(options.seed);
   const shuffle = options.shuffle ?? true;
   const perImage = size.height * size.width * outChannels;
-  const scratch = new Int32Array(Math.max(eligible.length, ...source.classes.map((c) => c.imageCount), source.unlabeled?.count ?? 0));
-  // Output pixel → input pixel maps per quarter-turn count (square sizes only when rotating).
-  const rotationMaps = [0, 1, 2, 3].map((turns) => pixelMap(size, turns));
+  const largest = source.classes.reduce((m, c) => Math.max(m, c.imageCount), Math.max(eligible.length, source.unlabeled?.count ?? 0));
+  const scratch = new Int32Array(largest);
+  // Output pixel → input pixel maps per quarter-turn count (only the identity without rotation).
+  const rotationMaps = (options.rotate ? [0, 1, 2, 3] : [0]).map((turns) => pixelMap(size, turns));
   let count = 0;
 
   const draw = (r: Range): number => (r.min === r.max ? r.min : rng.range(r.min, r.max));
