@@ -1,1 +1,156 @@
-export async function run(): Promise<number> { throw new Error('not implemented yet'); }
+/**
+ * `hypertx compile <support-dir>`: support images → HyperTransformer → verified edge model files.
+ * Output: one line per file on stdout (or one JSON object with --json); progress on stderr.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import { exportAndVerify, type CompiledFile } from '../compile/pipeline.js';
+import { parseFormats, planOutputs } from '../compile/output-paths.js';
+import { resolveModel } from '../models.js';
+import { createReporter, formatBytes, formatMs } from '../progress.js';
+
+interface CompileOptions {
+  unlabeled?: string;
+  model: string;
+  format?: string;
+  output?: string;
+  ink: 'auto' | 'bright' | 'dark';
+  seed: number;
+  verify: boolean;
+  atol: number;
+  backend: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function run(supportDir: string, options: CompileOptions): Promise<number> {
+  // performance.now() counts from process start: this is Node start-up plus the CLI's own imports.
+  const timings: Record<string, number> = { startup: performance.now() };
+  const reporter = createReporter({ quiet: options.quiet === true || options.json === true });
+  const lap = (() => {
+    let t = performance.now();
+    return (name: string) => {
+      const now = performance.now();
+      timings[name] = now - t;
+      t = now;
+    };
+  })();
+
+  // Usage problems first, before any heavy work.
+  const plans = planOutputs({
+    supportDir,
+    formats: parseFormats(options.format),
+    output: options.output,
+    outputIsDirectory: options.output !== undefined && (/[/\\]$/.test(options.output) || (await isDirectory(options.output))),
+  });
+  const modelPath = resolveModel(options.model);
+
+  const [core, data] = await Promise.all([import('@hypertx/core'), import('@hypertx/data')]);
+  await core.initBackend(options.backend as 'auto');
+  lap('imports');
+
+  reporter.step(`Loading model ${options.model}`);
+  const model = await core.loadModel(modelPath);
+  const { height, width, channels } = model.config.image;
+  lap('modelLoad');
+
+  const set = await data.loadSupportSet(supportDir, {
+    height,
+    width,
+    channels: channels as 1 | 3,
+    ...(options.unlabeled !== undefined ? { unlabeledDir: path.resolve(options.unlabeled) } : {}),
+    ink: options.ink,
+  });
+  core.checkSupport(model.config, set.labels);
+  const unlabeledCount = set.unlabeled?.count ?? 0;
+  reporter.step(
+    `Read ${set.classNames.length} classes, ${set.images.count} labelled${unlabeledCount ? ` + ${unlabeledCount} unlabelled` : ''} images ` +
+      `(${set.ink === 'dark' ? 'dark ink on light: inversion baked into the model input' : 'light ink on dark'})`,
+  );
+  lap('imageLoad');
+
+  const batch = data.supportBatch(set);
+  const cnn = core.generate(model, batch.support, batch.supportLabels, {
+    normalization: set.normalization,
+    labels: set.classNames,
+    extraMetadata: { model: path.basename(modelPath), ink: set.ink },
+  });
+  // The TF.js outputs every exported file must reproduce, on the support (+ unlabelled) images.
+  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support);
+  lap('generate');
+  reporter.step(`Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes`);
+
+  const rawPixels = toRaw(batch.support.pixels, set.normalization, channels);
+  const files = await exportAndVerify(
+    { cnn, rawPixels, count: batch.support.count, expected: expected.probabilities },
+    plans,
+    {
+      verify: options.verify,
+      atol: options.atol,
+      onEvent: (e) => {
+        if (e.stage === 'file' && !options.json) printFile(e.file);
+      },
+    },
+  );
+  timings['exportAndVerify'] = files.reduce((a, f) => a + f.exportMs + f.verifyMs, 0);
+  timings['total'] = performance.now();
+
+  if (options.json) {
+    const result = {
+      ok: true,
+      supportDir,
+      model: options.model,
+      labels: set.classNames,
+      ink: set.ink,
+      images: { labelled: set.images.count, unlabeled: unlabeledCount },
+      supportSetHash: cnn.metadata.supportSetHash,
+      files: files.map((f) => ({
+        path: f.path,
+        paths: f.paths,
+        format: f.format,
+        bytes: f.bytes,
+        verified: f.verified,
+        runtime: f.runtime ?? null,
+        maxAbsDiff: f.agreement?.maxAbsDiff ?? null,
+        argmaxAgreement: f.agreement?.argmaxAgreement ?? null,
+        exportMs: round(f.exportMs),
+        verifyMs: round(f.verifyMs),
+      })),
+      timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v)])),
+    };
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    const total = formatMs(performance.now());
+    process.stdout.write(`${pc.green('Done')} in ${total}: ${files.length} file${files.length === 1 ? '' : 's'} for ${set.classNames.length} classes (${set.classNames.join(', ')})\n`);
+  }
+  return 0;
+}
+
+function printFile(f: CompiledFile): void {
+  const check = f.verified ? pc.green('✓') : pc.yellow('•');
+  const verified = f.verified ? `verified in ${f.runtime} (max |Δp| ${f.agreement!.maxAbsDiff.toExponential(1)})` : 'not verified';
+  process.stdout.write(`${check} ${f.format.padEnd(11)} ${f.paths.join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
+}
+
+/** Support pixels back to raw 0..255 (what exported models take), inverting the applied normalisation. */
+function toRaw(pixels: Float32Array, norm: { scale: number[]; offset: number[] }, channels: number): Float32Array {
+  const raw = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const c = i % channels;
+    raw[i] = Math.round((pixels[i]! - norm.offset[c]!) / norm.scale[c]!);
+  }
+  return raw;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,10 +1,13 @@
 /**
  * The compile pipeline: support folder → HyperTransformer → StandaloneCnn → verified files.
  *
- * Every file is verified from its bytes BEFORE it is written, then written atomically: a failed or
- * interrupted compile never leaves a model file behind (DESIGN decisions 7 and 8).
+ * Every format is exported and verified from its bytes first; only when all of them passed are the
+ * files written, each atomically: a failed or interrupted compile leaves no model file behind
+ * (DESIGN decisions 7 and 8).
  */
-import { HypertxError, writeFileAtomic, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { HypertxError, writeFileAtomic, type ExportedFile, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
 import { loadPlugin } from './formats.js';
 import type { OutputPlan } from './output-paths.js';
 import { compareOutputs, type Agreement } from './compare.js';
@@ -44,19 +47,27 @@ export interface WriteOptions {
   onEvent?: (event: CompileEvent) => void;
 }
 
-/** Exports, verifies and writes each planned format in turn; throws on the first failure. */
+/** Exports and verifies every planned format, then writes them all; throws on the first failure. */
 export async function exportAndVerify(inputs: CompileInputs, plans: OutputPlan[], options: WriteOptions): Promise<CompiledFile[]> {
-  const files: CompiledFile[] = [];
+  const ready: { file: CompiledFile; written: ExportedFile[]; plan: OutputPlan }[] = [];
   for (const plan of plans) {
     const plugin = await loadPlugin(plan.format);
-    const file = await exportOne(plugin, plan, inputs, options);
-    files.push(file);
+    ready.push(await exportOne(plugin, plan, inputs, options));
+  }
+  for (const { file, written, plan } of ready) {
+    await mkdir(path.dirname(plan.file), { recursive: true });
+    for (const [i, f] of written.entries()) await writeFileAtomic(file.paths[i]!, f.bytes);
     options.onEvent?.({ stage: 'file', file });
   }
-  return files;
+  return ready.map((r) => r.file);
 }
 
-async function exportOne(plugin: FormatPlugin, plan: OutputPlan, inputs: CompileInputs, options: WriteOptions): Promise<CompiledFile> {
+async function exportOne(
+  plugin: FormatPlugin,
+  plan: OutputPlan,
+  inputs: CompileInputs,
+  options: WriteOptions,
+): Promise<{ file: CompiledFile; written: ExportedFile[]; plan: OutputPlan }> {
   const t0 = performance.now();
   const written = await plugin.write(inputs.cnn, { calibration: { pixels: inputs.rawPixels, count: inputs.count } });
   const exportMs = performance.now() - t0;
@@ -80,19 +91,14 @@ async function exportOne(plugin: FormatPlugin, plan: OutputPlan, inputs: Compile
     if (!agreement.ok) {
       throw new HypertxError(
         'E_VERIFY_MISMATCH',
-        `${plan.file}: ${runtime} disagrees with the generated network — ${agreement.summary}. Nothing was written.`,
+        `${plan.file}: ${runtime} disagrees with the generated network — ${agreement.summary}. No file was written.`,
         { kind: 'verification', path: plan.file, hint: 'Report this with the support folder: it is a bug in the exporter or the runtime.' },
       );
     }
   }
   const verifyMs = performance.now() - t1;
 
-  const paths: string[] = [];
-  for (const f of written) {
-    const target = written.length === 1 && f === model ? plan.file : plan.stem + f.extension;
-    await writeFileAtomic(target, f.bytes);
-    paths.push(target);
-  }
+  const paths = written.map((f) => (written.length === 1 ? plan.file : plan.stem + f.extension));
   const result: CompiledFile = {
     format: plugin.id,
     path: paths[0] ?? plan.file,
@@ -104,5 +110,5 @@ async function exportOne(plugin: FormatPlugin, plan: OutputPlan, inputs: Compile
   };
   if (runtime !== undefined) result.runtime = runtime;
   if (agreement !== undefined) result.agreement = agreement;
-  return result;
+  return { file: result, written, plan };
 }

@@ -1,0 +1,36 @@
+/**
+ * In-framework predictions of the CNN a model generates for a support set: what compile compares
+ * every exported file against (DESIGN decision 8).
+ */
+import type { BnMode } from './config.js';
+import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';
+import type { EpisodicModel } from './model/hypertransformer.js';
+import { tf } from './tf.js';
+
+export interface Prediction {
+  logits: Float32Array;
+  probabilities: Float32Array;
+  /** `[images, ways]`. */
+  shape: [number, number];
+}
+
+/** Runs `images` through the CNN generated from (support, labels); labels −1 are unlabelled. */
+export function predict(model: EpisodicModel, support: ImageBatch, labels: Int32Array, images: ImageBatch, options: { bnMode?: BnMode } = {}): Prediction {
+  let ways = 0;
+  for (const l of labels) ways = Math.max(ways, l + 1);
+  const episode: Episode = { ways, support, supportLabels: labels, query: images, queryLabels: new Int32Array(images.count) };
+  const batch = stackEpisodes(model.config, [episode]);
+  try {
+    return tf.tidy(() => {
+      const logits = model.queryLogits(model.views(), batch, { bnMode: options.bnMode ?? 'support' });
+      const flat = logits.reshape([images.count, ways]);
+      return {
+        logits: flat.dataSync() as Float32Array,
+        probabilities: tf.softmax(flat).dataSync() as Float32Array,
+        shape: [images.count, ways] as [number, number],
+      };
+    });
+  } finally {
+    disposeMetaBatch(batch);
+  }
+}
