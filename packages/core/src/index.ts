@@ -31,3 +31,4 @@ export { FlatOptimizer, clipByGlobalNorm, type OptimizerConfig, type OptimizerSt
 export { learningRate, type LrSchedule } from './train/schedule.js';
 export { describeSupport, checkSupport, type SupportDescription } from './support.js';
 export { tf } from './tf.js';
+export { predict, type Prediction } from './predict.js';
