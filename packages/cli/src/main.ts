@@ -106,7 +106,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shots <n>', 'labelled images per class', parseInteger('--shots'), 1)
     .option('--unlabeled <n>', 'unlabelled images per class', parseInteger('--unlabeled'), 0)
     .option('--queries <n>', 'query images per class', parseInteger('--queries'), 5)
-    .addOption(new Option('--bn-mode <mode>', 'BatchNorm statistics').choices(['support', 'transductive']).default('support'))
+    .addOption(new Option('--bn-mode <mode>', 'BatchNorm statistics: support (as exported) or transductive (the paper)').choices(['support', 'transductive']).default('support'))
+    .addOption(
+      new Option('--engine <name>', 'what runs the generated CNNs: the exported file in its runtime, the float64 reference, or TF.js')
+        .choices(['onnx', 'tflite', 'tflite-int8', 'reference', 'tfjs'])
+        .default('onnx'),
+    )
+    .option('--alphabets <list>', 'comma-separated held-out alphabets (default: the 5 validation alphabets of docs/results.md)')
     .option('--seed <n>', 'seed for episodes', parseInteger('--seed'), 1)
     .addOption(backendOption())
     .option('--json', 'print JSON')
