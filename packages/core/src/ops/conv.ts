@@ -42,17 +42,12 @@ export function convGeometry(inH: number, inW: number, k: number, stride: number
   return { k, stride, inH, inW, outH, outW, padTop: Math.floor(padH / 2), padLeft: Math.floor(padW / 2) };
 }
 
-/** Explicitly padded forward conv (TF 'same' padding may be asymmetric; we pad ourselves). */
+/** Forward conv with TF padding, passed to the kernel as explicit padding (no PadV2 op). */
 function forward(x: tf.Tensor4D, w: tf.Tensor4D, g: Geometry): tf.Tensor4D {
-  if (g.padTop === 0 && g.padLeft === 0) {
-    const needH = (g.outH - 1) * g.stride + g.k;
-    const needW = (g.outW - 1) * g.stride + g.k;
-    if (needH <= g.inH && needW <= g.inW) return tf.conv2d(x, w, g.stride, 'valid');
-  }
   const bottom = Math.max((g.outH - 1) * g.stride + g.k - g.inH - g.padTop, 0);
   const right = Math.max((g.outW - 1) * g.stride + g.k - g.inW - g.padLeft, 0);
-  const xp = tf.pad(x, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]]);
-  return tf.conv2d(xp, w, g.stride, 'valid');
+  if (g.padTop === 0 && g.padLeft === 0 && bottom === 0 && right === 0) return tf.conv2d(x, w, g.stride, 'valid');
+  return tf.conv2d(x, w, g.stride, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]]);
 }
 
 const gatherIndexCache = new Map<string, tf.Tensor1D>();
@@ -94,7 +89,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: Geometry): tf.
   if (g.outH > mH || g.outW > mW) d = tf.slice(d, [0, 0, 0, 0], [n, Math.min(g.outH, mH), Math.min(g.outW, mW), cout]);
   const hUsed = Math.min(g.outH, mH);
   const wUsed = Math.min(g.outW, mW);
-  d = tf.pad(d, [[0, 0], [L - 1, mH - hUsed], [L - 1, mW - wUsed], [0, 0]]);
+  const dPad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [L - 1, mH - hUsed], [L - 1, mW - wUsed], [0, 0]];
   let kernel: tf.Tensor4D;
   if (s === 1) {
     kernel = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
@@ -103,7 +98,7 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: Geometry): tf.
     const picked = tf.gather(rows, subPixelIndex(k, s));
     kernel = tf.reshape(tf.transpose(tf.reshape(picked, [L, L, s, s, cout, cin]), [0, 1, 4, 2, 3, 5]), [L, L, cout, s * s * cin]);
   }
-  let u = tf.conv2d(d, kernel, 1, 'valid');
+  let u = tf.conv2d(d, kernel, 1, dPad);
   // depthToSpace as reshape/transpose: the wasm DepthToSpace kernel is ~14× slower (38 vs 2.8 ms).
   if (s > 1) {
     const [un, uh, uw] = u.shape;
@@ -118,11 +113,10 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: Geometry): tf
   const { k, stride: s } = g;
   const bottom = Math.max(s * (g.outH - 1) + k - g.inH - g.padTop, 0);
   const right = Math.max(s * (g.outW - 1) + k - g.inW - g.padLeft, 0);
-  let xp = x;
-  if (g.padTop || bottom || g.padLeft || right) xp = tf.pad(x, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]]);
-  const xt = tf.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, N]
+  const xt = tf.transpose(x, [3, 1, 2, 0]); // [Cin, H, W, N]
   const f = tf.transpose(dy, [1, 2, 0, 3]); // [h, w, N, Cout]
-  let r = tf.conv2d(xt, f, 1, 'valid', 'NHWC', s); // [Cin, Hp − s(h−1), Wp − s(w−1), Cout]
+  // Padded to [Cin, Hp, Wp, N] inside the conv; output [Cin, Hp − s(h−1), Wp − s(w−1), Cout].
+  let r = tf.conv2d(xt, f, 1, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]], 'NHWC', s);
   if (r.shape[1] !== k || r.shape[2] !== k) r = tf.slice(r, [0, 0, 0, 0], [r.shape[0], k, k, r.shape[3]]);
   return tf.transpose(r, [1, 2, 0, 3]);
 }
