@@ -19,3 +19,4 @@ export { TfliteFormatError } from './errors.js';
 export { cArrayFormat, writeCArray, type CArrayOptions } from './c-array.js';
 export { estimateArenaBytes, estimateArena, type ArenaEstimate, type ArenaEstimateOptions } from './arena.js';
 export { DEFAULT_RANGE_MARGIN } from './emit-int8.js';
+export { expectedTfliteOutputs } from './simulate.js';

@@ -8,7 +8,7 @@ import { runReference, type StandaloneCnn } from '@hypertx/export';
 import { paperOmniglotCnn, randomCnn, randomPixels } from '@hypertx/export/testing';
 import { createRunner } from './runner.js';
 import { BuiltinOperator } from './schema.js';
-import { simulateGraph } from './test-support/simulate-graph.js';
+import { expectedTfliteOutputs, simulateGraph } from './simulate.js';
 import { buildTfliteGraph, exportTflite } from './tflite-format.js';
 import { serializeTflite } from './write-flatbuffer.js';
 
@@ -169,6 +169,22 @@ describe('int8 in LiteRT.js', () => {
       agree += argmaxRows(out.probabilities, 20).filter((k, i) => k === want[i]).length;
     }
     assert.ok(agree >= 36, `argmax agreement ${agree}/40`);
+  });
+
+  it('expectedTfliteOutputs predicts the written int8 and float32 files', async () => {
+    const model = paperOmniglotCnn(4);
+    const pixels = randomPixels(40, model, 6);
+    const calibration = { pixels: randomPixels(41, model, 16), count: 16 };
+    for (const precision of ['int8', 'float32'] as const) {
+      const runner = await createRunner(exportTflite(model, precision, { calibration }));
+      const out = await runner.run(pixels, 6);
+      await runner.dispose();
+      const expected = expectedTfliteOutputs(model, precision, { calibration }, pixels, 6);
+      assert.deepEqual(expected.shape, out.shape);
+      const tolerance = precision === 'int8' ? STEP + 1e-6 : 1e-5;
+      assert.ok(maxAbsDiff(expected.probabilities, out.probabilities) <= tolerance, precision);
+    }
+    assert.throws(() => expectedTfliteOutputs(model, 'float32', {}, pixels, 5), { code: 'E_INPUT_SIZE' });
   });
 
   it("refuses int8-I/O files clearly (LiteRT.js has no int8 tensors)", async () => {

@@ -1,13 +1,47 @@
 /**
- * Test support: interprets a TfliteGraph (what exportTflite serialises) in float64, one image at a
- * time. int8 tensors are simulated by rounding each operator's real-valued output to its
- * (scale, zero point) and clamping to [-128, 127] ("fake quantisation"); constants are
- * dequantised from their stored integers. This is what the file is meant to compute, so LiteRT's
- * int8 result should agree with it to about one quantisation step, while the float reference only
- * agrees to within the quantisation error of the whole network.
+ * Interprets a TfliteGraph (what exportTflite serialises) in float64, one image at a time. int8
+ * tensors are simulated by rounding each operator's real-valued output to its (scale, zero point)
+ * and clamping to [-128, 127] ("fake quantisation"); constants are dequantised from their stored
+ * integers. This is what the file is meant to compute: LiteRT's int8 output equals it (0–1 output
+ * step) except where its kernels round differently (AVERAGE_POOL_2D, LEAKY_RELU: measured up to
+ * 6 steps in deep random networks), whereas the float reference differs by the quantisation error
+ * of the whole network. Verification of an int8 file can therefore compare against this.
  */
-import type { GraphOperator, GraphTensor, TfliteGraph } from '../graph.js';
-import { BuiltinOperator, TensorType } from '../schema.js';
+import { HypertxError, type ExportOptions, type RunOutputs, type StandaloneCnn } from '@hypertx/export';
+import type { GraphOperator, GraphTensor, TfliteGraph } from './graph.js';
+import { BuiltinOperator, TensorType } from './schema.js';
+import { buildTfliteGraph, type TflitePrecision } from './tflite-format.js';
+
+/**
+ * The outputs the file `exportTflite(model, precision, options)` should produce for `count` raw
+ * 0..255 NHWC images, computed from the same graph in float64 (int8 tensors rounded to their
+ * grids). Same options → same graph, so this is an exact expectation for the written file.
+ */
+export function expectedTfliteOutputs(
+  model: StandaloneCnn,
+  precision: TflitePrecision,
+  options: ExportOptions,
+  pixels: Float32Array,
+  count: number,
+): RunOutputs {
+  const graph = buildTfliteGraph(model, precision, options);
+  const size = model.input.height * model.input.width * model.input.channels;
+  if (!Number.isInteger(count) || count < 1 || pixels.length !== count * size) {
+    throw new HypertxError('E_INPUT_SIZE', `pixels have ${pixels.length} values, but ${count} image(s) of ${model.input.height}x${model.input.width}x${model.input.channels} need ${count * size}`, {
+      kind: 'input',
+      hint: 'Pass raw 0..255 pixels, NHWC, resized to the model input size.',
+    });
+  }
+  const classes = model.labels.length;
+  const logits = new Float32Array(count * classes);
+  const probabilities = new Float32Array(count * classes);
+  for (let n = 0; n < count; n++) {
+    const out = simulateGraph(graph, pixels.subarray(n * size, (n + 1) * size));
+    logits.set(out.logits, n * classes);
+    probabilities.set(out.probabilities, n * classes);
+  }
+  return { logits, probabilities, shape: [count, classes] };
+}
 
 type Values = Float64Array;
 
