@@ -18,5 +18,5 @@ export { TFLITE_FILE_IDENTIFIER, TFLITE_SCHEMA_VERSION } from './schema.js';
 export { TfliteFormatError } from './errors.js';
 export { cArrayFormat, writeCArray, type CArrayOptions } from './c-array.js';
 export { estimateArenaBytes, estimateArena, type ArenaEstimate, type ArenaEstimateOptions } from './arena.js';
-export { DEFAULT_RANGE_MARGIN } from './emit-int8.js';
+export { DEFAULT_RANGE_MARGIN, DEFAULT_LOGITS_RANGE_MARGIN } from './emit-int8.js';
 export { expectedTfliteOutputs } from './simulate.js';

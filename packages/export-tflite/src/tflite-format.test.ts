@@ -230,6 +230,7 @@ describe('rejections happen before any byte is written', () => {
     await assert.rejects(tfliteInt8Format.write(model, { calibration, io: 'uint8' }), { code: 'E_OPTION_INVALID' });
     await assert.rejects(tfliteFormat.write(model, { io: 'int8' }), { code: 'E_OPTION_INVALID' });
     await assert.rejects(tfliteInt8Format.write(model, { calibration, rangeMargin: -1 }), { code: 'E_OPTION_INVALID' });
+    await assert.rejects(tfliteInt8Format.write(model, { calibration, logitsRangeMargin: 'wide' }), { code: 'E_OPTION_INVALID' });
     await assert.rejects(cArrayFormat.write(model, { calibration, name: '9lives' }), { code: 'E_OPTION_INVALID' });
     await assert.rejects(cArrayFormat.write(model, { calibration, precision: 'int4' }), { code: 'E_OPTION_INVALID' });
   });

@@ -1,7 +1,7 @@
 /** The `tflite` (float32) and `tflite-int8` (full-integer) format plugins. */
 import { HypertxError, hypertxMetadata, validate, type ExportOptions, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
 import { emitFloatGraph } from './emit-float.js';
-import { DEFAULT_RANGE_MARGIN, emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
+import { DEFAULT_LOGITS_RANGE_MARGIN, DEFAULT_RANGE_MARGIN, emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
 import { invalidOption } from './errors.js';
 import type { TfliteGraph } from './graph.js';
 import { buildPlan, type Plan } from './plan.js';
@@ -18,6 +18,8 @@ export interface TfliteExportOptions {
   calibration?: Int8Calibration;
   /** int8 only: headroom added to each calibrated range, as a fraction of its width (default 0.1). */
   rangeMargin?: number;
+  /** int8 only: the same for the logits tensor (default 0.25; clipping there costs the most). */
+  logitsRangeMargin?: number;
 }
 
 /** Writes a .tflite file. Validates the model and the options before producing any byte. */
@@ -30,10 +32,13 @@ export function buildTfliteGraph(model: StandaloneCnn, precision: TflitePrecisio
   validate(model); // E_IR_INVALID first: the model is at fault before any option is
   const io = readIo(options, precision);
   const calibration = precision === 'int8' ? readCalibration(model, options) : undefined;
-  const margin = precision === 'int8' ? readRangeMargin(options) : DEFAULT_RANGE_MARGIN;
+  const margins = {
+    hidden: readMargin(options, 'rangeMargin', DEFAULT_RANGE_MARGIN),
+    logits: readMargin(options, 'logitsRangeMargin', DEFAULT_LOGITS_RANGE_MARGIN),
+  };
   const plan = buildPlan(model);
   const frame = graphFrame(model, plan, precision, io);
-  return calibration ? emitInt8Graph(plan, frame, calibration, io, margin) : emitFloatGraph(plan, frame);
+  return calibration ? emitInt8Graph(plan, frame, calibration, io, margins) : emitFloatGraph(plan, frame);
 }
 
 function graphFrame(model: StandaloneCnn, plan: Plan, precision: TflitePrecision, io: Int8Io): GraphFrame {
@@ -68,11 +73,11 @@ function readIo(options: ExportOptions, precision: TflitePrecision): Int8Io {
   return io;
 }
 
-function readRangeMargin(options: ExportOptions): number {
-  const margin = options['rangeMargin'];
-  if (margin === undefined) return DEFAULT_RANGE_MARGIN;
+function readMargin(options: ExportOptions, name: 'rangeMargin' | 'logitsRangeMargin', fallback: number): number {
+  const margin = options[name];
+  if (margin === undefined) return fallback;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0 || margin > 10) {
-    throw invalidOption('E_OPTION_INVALID', `option rangeMargin is ${JSON.stringify(margin)}; expected a number in [0, 10]`, 'Use e.g. rangeMargin: 0.1 (10% headroom at each end of every calibrated range).');
+    throw invalidOption('E_OPTION_INVALID', `option ${name} is ${JSON.stringify(margin)}; expected a number in [0, 10]`, `Use e.g. ${name}: ${fallback} (that fraction of each calibrated range added as headroom at both ends).`);
   }
   return margin;
 }
