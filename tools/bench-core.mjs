@@ -23,12 +23,12 @@ async function trainingRate(T, runs, stepsPerRun) {
   // Episodes are made outside the timed region: this measures the model step, not the sampler.
   const batches = Array.from({ length: 2 + runs * stepsPerRun }, (_, s) => source(s, 1));
   const trainer = new Trainer(model, { episodes: (s) => batches[s], optimizer: { name: 'sgd' }, schedule: { kind: 'exponential', lr: training.learningRate, decayRate: training.decayRate, decaySteps: training.decaySteps } });
-  for (let i = 0; i < 2; i++) trainer.trainStep(batches[i]);
+  for (let i = 0; i < 2; i++) await trainer.trainStep(batches[i]);
   const rates = [];
   let s = 2;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    for (let k = 0; k < stepsPerRun; k++) trainer.trainStep(batches[s++]);
+    for (let k = 0; k < stepsPerRun; k++) await trainer.trainStep(batches[s++]);
     const ms = performance.now() - t0;
     rates.push((T * stepsPerRun * 1000) / ms);
     sampleRss();
@@ -36,7 +36,7 @@ async function trainingRate(T, runs, stepsPerRun) {
   const tensorsAfter = tf.memory().numTensors;
   let profile = null;
   if (T === 8) {
-    const p = await tf.profile(() => { trainer.trainStep(batches[0]); });
+    const p = await tf.profile(async () => { await trainer.trainStep(batches[0]); });
     const byKernel = new Map();
     for (const k of p.kernels) {
       if (k.name === 'forward') continue; // custom-gradient wrappers: their inner kernels are listed on their own

@@ -10,13 +10,15 @@
  */
 import type { BnMode } from '../config.js';
 import { type TrainState, assertSameConfig, loadCheckpoint, modelFromState, saveCheckpoint } from '../checkpoint.js';
-import { type Episode, disposeMetaBatch, stackEpisodes } from '../episode.js';
+import { currentBackend } from '../backend.js';
+import type { Episode } from '../episode.js';
 import { usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
-import { crossEntropy } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { tf } from '../tf.js';
+import { shardGradientTensor } from './gradient.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
+import { WorkerPool } from './worker-pool.js';
 import { type LrSchedule, learningRate } from './schedule.js';
 
 export type EpisodeSource = (step: number, seed: number) => Episode[];
@@ -51,6 +53,13 @@ export interface TrainerOptions {
   checkpoint?: { path: string; every: number };
   evaluation?: { every: number; episodes: () => Iterable<Episode>; bnMode?: BnMode; onResult?: (result: EvaluationResult & { step: number }) => void };
   metadata?: Record<string, string>;
+  /**
+   * Extra worker threads for data-parallel steps (default 0). With W workers the episodes of a
+   * step are split into W + 1 shards computed concurrently (the wasm backend uses one core per
+   * thread). Gradients are combined in a fixed order, so runs stay deterministic; they differ
+   * from `workers: 0` only by float rounding.
+   */
+  workers?: number;
 }
 
 export interface StepResult {
@@ -66,6 +75,7 @@ export class Trainer {
   private readonly schedule: LrSchedule;
   private readonly seed: number;
   private stepCount: number;
+  private pool: WorkerPool | null = null;
 
   constructor(model: EpisodicModel, private readonly options: TrainerOptions, resume?: TrainState) {
     this.model = model;
@@ -87,34 +97,64 @@ export class Trainer {
     return this.stepCount;
   }
 
+  private async workerPool(): Promise<WorkerPool | null> {
+    const count = this.options.workers ?? 0;
+    if (count <= 0) return null;
+    this.pool ??= await WorkerPool.start(this.model, count, currentBackend()?.tfBackend ?? tf.getBackend());
+    return this.pool;
+  }
+
   /** One optimisation step on the given episodes (equal ways and sizes). */
-  trainStep(episodes: Episode[]): StepResult {
+  async trainStep(episodes: Episode[]): Promise<StepResult> {
     const model = this.model;
     const bnMode = this.options.bnMode ?? 'support';
-    const batch = stackEpisodes(model.config, episodes);
     const lr = learningRate(this.schedule, this.stepCount);
-    try {
-      let predicted: Int32Array | Float32Array | Uint8Array = new Int32Array(0);
-      const { loss, gradNorm } = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.queryLogits(model.views(), batch, { bnMode });
-          predicted = tf.argMax(logits, 2).dataSync();
-          return crossEntropy(logits, batch.queryOneHot as tf.Tensor3D);
-        }, [model.params]);
-        const clipped = clipByGlobalNorm(grads[model.params.name] as tf.Tensor1D, this.options.clipNorm);
-        this.optimizer.apply(model.params, clipped.grad, lr);
-        return { loss: value.dataSync()[0] as number, gradNorm: clipped.norm };
-      });
-      let right = 0;
-      batch.queryLabels.forEach((l, i) => {
+    const pool = episodes.length > 1 ? await this.workerPool() : null;
+    let gradient: tf.Tensor1D;
+    let loss: number;
+    let right = 0;
+    let total = 0;
+    const count = (predicted: Int32Array, labels: Int32Array) => {
+      labels.forEach((l, i) => {
         if (predicted[i] === l) right++;
       });
-      this.stepCount += 1;
-      model.markChanged();
-      return { loss, accuracy: right / batch.queryLabels.length, gradNorm, lr };
-    } finally {
-      disposeMetaBatch(batch);
+      total += labels.length;
+    };
+    if (!pool) {
+      const r = shardGradientTensor(model, episodes, bnMode);
+      gradient = r.gradient;
+      loss = r.loss;
+      count(r.predicted, r.queryLabels);
+    } else {
+      const shardCount = Math.min(pool.size + 1, episodes.length);
+      const shards = Array.from({ length: shardCount }, (_, i) => episodes.slice(Math.floor((i * episodes.length) / shardCount), Math.floor(((i + 1) * episodes.length) / shardCount)));
+      const remote = pool.run(model.values(), shards.slice(1), bnMode);
+      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode);
+      const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
+      local.gradient.dispose();
+      // Mean over all queries = query-weighted mean of the shard means, summed in shard order.
+      const queries = results.map((r) => r.queryLabels.length);
+      const all = queries.reduce((a, b) => a + b, 0);
+      const combined = new Float32Array(model.layout.total);
+      results.forEach((r, i) => {
+        const w = (queries[i] as number) / all;
+        const g = r.gradient;
+        for (let j = 0; j < combined.length; j++) combined[j] = (combined[j] as number) + w * (g[j] as number);
+      });
+      loss = results.reduce((a, r, i) => a + (r.loss * (queries[i] as number)) / all, 0);
+      results.forEach((r) => count(r.predicted, r.queryLabels));
+      gradient = tf.tensor1d(combined);
     }
+    let gradNorm = 0;
+    tf.tidy(() => {
+      const clipped = clipByGlobalNorm(gradient, this.options.clipNorm);
+      gradNorm = clipped.norm;
+      this.optimizer.apply(model.params, clipped.grad, lr);
+    });
+    gradient.dispose();
+    this.stepCount += 1;
+    model.markChanged();
+    return { loss, accuracy: right / total, gradNorm, lr };
   }
 
   /** Trains until `totalSteps` steps are done (counting steps restored from a checkpoint). */
@@ -125,7 +165,7 @@ export class Trainer {
     while (this.stepCount < totalSteps) {
       const t0 = performance.now();
       const episodes = this.options.episodes(this.stepCount, this.seed);
-      last = this.trainStep(episodes);
+      last = await this.trainStep(episodes);
       const stepMs = performance.now() - t0;
       onProgress?.({ step: this.stepCount, totalSteps, ...last, episodes: episodes.length, stepMs, episodesPerSecond: (episodes.length * 1000) / stepMs, numTensors: tf.memory().numTensors });
       if (evaluation && this.stepCount % evaluation.every === 0) {
@@ -156,7 +196,18 @@ export class Trainer {
     await saveCheckpoint(path, this.state());
   }
 
+  /** Stops the worker threads (if any) and frees the optimiser state. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.optimizer.dispose();
+    if (pool) await pool.close();
+  }
+
+  /** Synchronous variant of close() (worker threads are terminated without waiting). */
   dispose(): void {
+    void this.pool?.close();
+    this.pool = null;
     this.optimizer.dispose();
   }
 }

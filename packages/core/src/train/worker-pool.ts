@@ -1,0 +1,94 @@
+/**
+ * A pool of gradient workers (worker_threads), each with its own TF.js backend. The wasm backend
+ * is single-threaded in Node, so this is how training uses more than one core: the episodes of a
+ * step are split into shards; the main thread computes one shard while each worker computes
+ * another, and the gradients are averaged (weighted by query count) in a fixed order, so results
+ * stay deterministic.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BnMode } from '../config.js';
+import type { Episode } from '../episode.js';
+import { HypertxError, internalError } from '../errors.js';
+import type { EpisodicModel } from '../model/hypertransformer.js';
+import type { ShardGradient } from './gradient.js';
+import type { WorkerInit, WorkerJob } from './grad-worker.js';
+
+interface Pending {
+  resolve: (r: ShardGradient) => void;
+  reject: (e: Error) => void;
+}
+
+class GradientWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  readonly ready: Promise<void>;
+
+  constructor(init: WorkerInit) {
+    this.worker = new Worker(new URL('./grad-worker.js', import.meta.url), { workerData: init });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; error?: string }) => {
+        if (m.ready === undefined) return;
+        this.worker.off('message', onMessage);
+        if (m.ready) resolve();
+        else reject(internalError('E_TRAIN_WORKER', `gradient worker failed to start: ${m.error}`));
+      };
+      this.worker.on('message', onMessage);
+      this.worker.once('error', (e) => reject(internalError('E_TRAIN_WORKER', `gradient worker crashed: ${e.message}`, { cause: e })));
+    });
+    this.worker.on('message', (m: { id?: number; ok?: boolean; error?: string; code?: string } & ShardGradient) => {
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve({ loss: m.loss, gradient: m.gradient, predicted: m.predicted, queryLabels: m.queryLabels });
+      else p.reject(new HypertxError(m.code ?? 'E_TRAIN_WORKER', `gradient worker: ${m.error}`, { kind: 'internal' }));
+    });
+    this.worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(internalError('E_TRAIN_WORKER', `gradient worker crashed: ${e.message}`, { cause: e }));
+      this.pending.clear();
+    });
+  }
+
+  run(params: Float32Array, episodes: Episode[], bnMode: BnMode): Promise<ShardGradient> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const job: WorkerJob = { id, params, episodes, bnMode };
+      this.worker.postMessage(job);
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export class WorkerPool {
+  private constructor(private readonly workers: GradientWorker[]) {}
+
+  static async start(model: EpisodicModel, count: number, backend: string): Promise<WorkerPool> {
+    const params = model.values();
+    const workers = Array.from({ length: count }, () => new GradientWorker({ kind: model.kind, config: model.config, backend, params }));
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
+    return new WorkerPool(workers);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts shard i on worker i (shards.length ≤ size). */
+  run(params: Float32Array, shards: Episode[][], bnMode: BnMode): Promise<ShardGradient>[] {
+    return shards.map((episodes, i) => (this.workers[i] as GradientWorker).run(params, episodes, bnMode));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
