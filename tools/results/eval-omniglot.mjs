@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Evaluates trained models on the held-out Omniglot alphabets and writes
+ * bench/results/omniglot-eval.json (used by docs/results.md and the plots).
+ *
+ *   node tools/results/eval-omniglot.mjs --data <omniglot dir> --run name=path [--run name=path ...]
+ *        [--episodes 1000] [--only 5w1s,20w1s] [--engine onnx]
+ *
+ * Each run is a .hxmodel/.hxckpt file. HyperTransformers are measured as exported ONNX files in
+ * onnxruntime-node (support-set BatchNorm, as compiled files run) and, for comparison with the paper,
+ * in TF.js with transductive BatchNorm; ProtoNets in TF.js. Results merge into the existing file.
+ */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
+    run: { type: 'string', multiple: true, default: [] },
+    episodes: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+    engine: { type: 'string', default: 'onnx' },
+    out: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') },
+  },
+});
+
+const core = await import(path.join(root, 'packages/core/dist/index.js'));
+const data = await import(path.join(root, 'packages/data/dist/index.js'));
+const { episodeAccuracy, loadAnyModel } = await import(path.join(root, 'packages/cli/dist/evaluation/evaluate-episodes.js'));
+await core.initBackend('wasm');
+
+const SETTINGS = [
+  { id: '5w1s', ways: 5, shots: 1, unlabeled: 0 },
+  { id: '5w5s', ways: 5, shots: 5, unlabeled: 0 },
+  { id: '20w1s', ways: 20, shots: 1, unlabeled: 0 },
+  { id: '5w1s+2u', ways: 5, shots: 1, unlabeled: 2 },
+  { id: '5w1s+5u', ways: 5, shots: 1, unlabeled: 5 },
+  { id: '20w1s+2u', ways: 20, shots: 1, unlabeled: 2 },
+  { id: '20w1s+5u', ways: 20, shots: 1, unlabeled: 5 },
+];
+const only = values.only ? new Set(values.only.split(',')) : null;
+const episodesCount = Number(values.episodes);
+const queries = 5;
+
+const source = data.holdOutGroups(data.loadOmniglot(values.data), data.OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
+const results = existsSync(values.out) ? JSON.parse(await readFile(values.out, 'utf8')) : { results: {} };
+results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
+results.protocol = {
+  split: `Omniglot background; held out alphabets: ${data.OMNIGLOT_VALIDATION_ALPHABETS.join(', ')} (${source.classes.length} characters)`,
+  episodes: episodesCount,
+  queriesPerClass: queries,
+  seed: 'episode seed 1000 + setting index; the same episodes for every model',
+  ci: '95% normal-approximation CI of the mean episode accuracy (1.96·sd/√n)',
+};
+
+for (const spec of values.run) {
+  const [name, file] = spec.split('=');
+  const model = await loadAnyModel(file);
+  results.results[name] ??= {};
+  const entry = results.results[name];
+  entry.kind = model.kind;
+  entry.file = path.relative(root, path.resolve(file));
+  entry.channels = model.config.cnn.channels;
+  for (const [i, s] of SETTINGS.entries()) {
+    if (only && !only.has(s.id)) continue;
+    const sampler = data.createEpisodeSampler(source, { ways: s.ways, shots: s.shots, unlabeled: s.unlabeled, queries, imageSize: model.config.image.height, seed: 1000 + i });
+    const episodes = Array.from({ length: episodesCount }, () => sampler.next());
+    const modes = model.kind === 'hypertransformer'
+      ? [{ key: 'exported', engine: values.engine, bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }]
+      : [{ key: 'exported', engine: 'tfjs', bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }];
+    entry[s.id] = {};
+    for (const m of modes) {
+      const t0 = performance.now();
+      const r = await episodeAccuracy(model, episodes, { engine: m.engine, bnMode: m.bnMode });
+      entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, mean: r.mean, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
+      console.error(`${name} ${s.id} ${m.key}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
+    }
+    await mkdir(path.dirname(values.out), { recursive: true });
+    await writeFile(values.out, JSON.stringify(results, null, 2) + '\n');
+  }
+}

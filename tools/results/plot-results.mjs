@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * Plots for docs/: training curves from runs' log.jsonl, and accuracy against CNN width from
+ * bench/results/omniglot-eval.json.
+ *
+ *   node tools/results/plot-results.mjs --run name=<run dir> [--run ...]
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lineChart } from './svg-chart.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { values } = parseArgs({ options: { run: { type: 'string', multiple: true, default: [] } } });
+
+async function readLog(dir) {
+  const text = await readFile(path.join(dir, 'log.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+if (values.run.length > 0) {
+  const runs = await Promise.all(values.run.map(async (spec) => {
+    const [name, dir] = spec.split('=');
+    return { name, log: await readLog(dir) };
+  }));
+  const train = runs.map((r) => ({ name: `${r.name} train (query acc.)`, points: r.log.filter((e) => e.type === 'train').map((e) => [e.step, e.accuracy]) }));
+  const val = runs.map((r) => ({
+    name: `${r.name} validation 5w1s`,
+    dashed: true,
+    points: r.log.filter((e) => e.type === 'validation').map((e) => [e.step, e.mean]),
+    band: r.log.filter((e) => e.type === 'validation').map((e) => [e.step, e.mean - e.ci95, e.mean + e.ci95]),
+  }));
+  await writeFile(path.join(root, 'docs/training-accuracy.svg'), lineChart({ title: 'Omniglot training: accuracy', xLabel: 'step', yLabel: 'accuracy', series: [...train, ...val], yRange: [0, 1] }));
+  const loss = runs.map((r) => ({ name: `${r.name}`, points: r.log.filter((e) => e.type === 'train').map((e) => [e.step, e.loss]) }));
+  await writeFile(path.join(root, 'docs/training-loss.svg'), lineChart({ title: 'Omniglot training: query cross-entropy', xLabel: 'step', yLabel: 'loss', series: loss }));
+  console.error('wrote docs/training-accuracy.svg, docs/training-loss.svg');
+}
+
+const evalFile = path.join(root, 'bench/results/omniglot-eval.json');
+if (existsSync(evalFile)) {
+  const { results } = JSON.parse(await readFile(evalFile, 'utf8'));
+  const series = [];
+  for (const setting of ['5w1s', '20w1s']) {
+    for (const kind of ['hypertransformer', 'protonet']) {
+      const points = Object.values(results)
+        .filter((r) => r.kind === kind && r[setting]?.exported && typeof r.channels === 'number')
+        .map((r) => [r.channels, r[setting].exported.mean])
+        .sort((a, b) => a[0] - b[0]);
+      if (points.length) series.push({ name: `${kind === 'protonet' ? 'ProtoNet' : 'HT'} ${setting}`, points, dashed: kind === 'protonet' });
+    }
+  }
+  if (series.length) {
+    await writeFile(path.join(root, 'docs/accuracy-vs-width.svg'), lineChart({ title: 'Held-out alphabets: accuracy vs CNN width', xLabel: 'channels per conv layer', yLabel: 'accuracy', series, xLog: true }));
+    console.error('wrote docs/accuracy-vs-width.svg');
+  }
+}
