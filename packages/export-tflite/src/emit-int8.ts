@@ -110,7 +110,11 @@ export function emitInt8Graph(
   const rangeMargin = margins.hidden;
   const ranges = calibrateRanges(plan.folded, calibration.pixels, calibration.count);
   const inputRange = normalizedInputRange(plan);
-  const rangeOf = (op: PlanOp): ValueRange => (op.range < 0 ? inputRange : widen(ranges.layers[op.range]!, rangeMargin));
+  const layerRange = (op: PlanOp): ValueRange => {
+    const r = ranges.layers[op.range]!;
+    return op.rangeAfterRelu ? { min: Math.max(0, r.min), max: Math.max(0, r.max) } : r;
+  };
+  const rangeOf = (op: PlanOp): ValueRange => (op.range < 0 ? inputRange : widen(layerRange(op), rangeMargin));
 
   const g = new GraphBuilder();
   const [h, w, c] = plan.input;
@@ -131,7 +135,7 @@ export function emitInt8Graph(
   plan.ops.forEach((op, i) => {
     const keepsQuant = op.kind === 'pool' || op.kind === 'reshape' || op.kind === 'leaky_relu';
     const isLogits = i === plan.ops.length - 1;
-    const range = isLogits && op.range >= 0 ? widen(ranges.layers[op.range]!, margins.logits) : rangeOf(op);
+    const range = isLogits && op.range >= 0 ? widen(layerRange(op), margins.logits) : rangeOf(op);
     const outQuant = keepsQuant ? xQuant : activationQuantParams(range.min, range.max);
     const out = g.activation(`op${i}_${op.kind}`, TensorType.INT8, [1, ...op.out], perTensor(outQuant));
     emitOp(g, op, i, x, xQuant, out);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { StandaloneCnn } from '@hypertx/export';
 import { paperOmniglotCnn } from '@hypertx/export/testing';
 import { buildPlan, hwioToOhwi, inOutToOutIn } from './plan.js';
+import { coreShapedCnn } from './test-support/models.js';
 
 function tinyModel(padding: 'same' | 'valid', offset: number): StandaloneCnn {
   return {
@@ -40,6 +41,18 @@ describe('layout transposes', () => {
 });
 
 describe('plan', () => {
+  it('fuses a ReLU that follows a max pool into the conv before the pool (they commute)', () => {
+    const model = coreShapedCnn(0);
+    assert.deepEqual(model.layers.slice(0, 4).map((l) => l.type), ['conv2d', 'maxpool2d', 'relu', 'batchnorm']);
+    const plan = buildPlan(model);
+    assert.ok(!plan.ops.some((o) => o.kind === 'relu'));
+    const convs = plan.ops.filter((o) => o.kind === 'conv2d');
+    assert.ok(convs.every((o) => o.kind === 'conv2d' && o.relu && o.rangeAfterRelu));
+    assert.deepEqual(plan.ops.slice(1, 4).map((o) => o.kind), ['conv2d', 'pool', 'affine']);
+    // A leaky ReLU is not fused (TFLite has no fused leaky activation).
+    assert.ok(buildPlan(coreShapedCnn(0, 'leaky_relu')).ops.some((o) => o.kind === 'leaky_relu'));
+  });
+
   it("folds the normalisation into a 'valid' first conv", () => {
     const plan = buildPlan(tinyModel('valid', -1));
     assert.equal(plan.normalization, 'folded-into-first-conv');

@@ -4,7 +4,9 @@
  *
  * - BatchNorm is folded with @hypertx/export `foldBatchNorm`; what cannot fold exactly stays a
  *   per-channel affine op (emitted as a 1x1 DEPTHWISE_CONV_2D, which int8 quantises per channel);
- * - a ReLU right after conv2d / dense / affine becomes that op's fused activation;
+ * - a ReLU right after conv2d / dense / affine becomes that op's fused activation, also when a max
+ *   pool sits in between (ReLU and max pooling commute: both are monotonic), as in the
+ *   HyperTransformer's conv → maxpool → relu → batchnorm blocks;
  * - the input normalisation `x·scale[c] + offset[c]` is folded into the first conv2d when that is
  *   exact (the conv adds no padding, or every offset is 0: a padded cell must stay 0 after
  *   normalisation), otherwise it is an affine op at the start of the graph;
@@ -19,7 +21,9 @@ import {
   validate,
   windowPadding,
   type ActivationShape,
+  type BatchNormLayer,
   type Conv2dLayer,
+  type Pool2dLayer,
   type DenseLayer,
   type StandaloneCnn,
   type Tensor,
@@ -33,6 +37,8 @@ interface PlanOpBase {
   /** Per-image output shape: `[h, w, c]` or `[n]`. */
   out: number[];
   range: RangeIndex;
+  /** The op's output is ReLU of that layer's output (a ReLU moved before a max pool). */
+  rangeAfterRelu?: boolean;
 }
 
 export type PlanOp = PlanOpBase &
@@ -84,34 +90,46 @@ export function buildPlan(model: StandaloneCnn): Plan {
     });
   }
 
+  const convOp = (layer: Conv2dLayer, i: number) => {
+    const { weights, bias } =
+      i === 0 && normalization === 'folded-into-first-conv'
+        ? foldNormalizationIntoConv(layer, scale, offset)
+        : { weights: hwioToOhwi(layer.weights), bias: biasOrZeros(layer.bias, layer.weights.shape[3]!) };
+    return { kind: 'conv2d' as const, weights, bias, stride: layer.stride, padding: layer.padding };
+  };
+  const affineOp = (layer: BatchNormLayer) => {
+    const affine = batchNormAffine(layer);
+    return { kind: 'affine' as const, scale: Float32Array.from(affine.scale), shift: Float32Array.from(affine.shift) };
+  };
+
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i]!;
     const out = [...trace.layerOutputs[i]!];
     // A ReLU right after this layer fuses into it; the fused op's output is the ReLU's output.
     const fuseRelu = layers[i + 1]?.type === 'relu';
+    // conv/affine → maxpool → relu: fuse the ReLU into the conv, then pool (exact, see above).
+    const reluAfterPool =
+      !fuseRelu &&
+      (layer.type === 'conv2d' || layer.type === 'batchnorm') &&
+      layers[i + 1]?.type === 'maxpool2d' &&
+      layers[i + 2]?.type === 'relu';
+    if (reluAfterPool) {
+      const pool = layers[i + 1] as Pool2dLayer;
+      const fused = layer.type === 'conv2d' ? convOp(layer, i) : affineOp(layer);
+      ops.push({ ...fused, relu: true, out, range: i, rangeAfterRelu: true } as PlanOp);
+      ops.push({ kind: 'pool', mode: 'max', size: pool.size, stride: pool.stride, padding: pool.padding, out: [...trace.layerOutputs[i + 1]!], range: i + 2 });
+      i += 2;
+      continue;
+    }
     switch (layer.type) {
-      case 'conv2d': {
-        const { weights, bias } =
-          i === 0 && normalization === 'folded-into-first-conv'
-            ? foldNormalizationIntoConv(layer, scale, offset)
-            : { weights: hwioToOhwi(layer.weights), bias: biasOrZeros(layer.bias, layer.weights.shape[3]!) };
-        ops.push({ kind: 'conv2d', weights, bias, stride: layer.stride, padding: layer.padding, relu: fuseRelu, out, range: fuseRelu ? i + 1 : i });
+      case 'conv2d':
+        ops.push({ ...convOp(layer, i), relu: fuseRelu, out, range: fuseRelu ? i + 1 : i });
         if (fuseRelu) i++;
         break;
-      }
-      case 'batchnorm': {
-        const affine = batchNormAffine(layer);
-        ops.push({
-          kind: 'affine',
-          scale: Float32Array.from(affine.scale),
-          shift: Float32Array.from(affine.shift),
-          relu: fuseRelu,
-          out,
-          range: fuseRelu ? i + 1 : i,
-        });
+      case 'batchnorm':
+        ops.push({ ...affineOp(layer), relu: fuseRelu, out, range: fuseRelu ? i + 1 : i });
         if (fuseRelu) i++;
         break;
-      }
       case 'dense':
         ops.push({
           kind: 'dense',

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runReference, type StandaloneCnn } from '@hypertx/export';
 import { paperOmniglotCnn, randomCnn, randomPixels } from '@hypertx/export/testing';
+import { coreShapedCnn } from './test-support/models.js';
 import { createRunner } from './runner.js';
 import { BuiltinOperator } from './schema.js';
 import { expectedTfliteOutputs, simulateGraph } from './simulate.js';
@@ -186,6 +187,30 @@ describe('int8 in LiteRT.js', () => {
       assert.ok(maxAbsDiff(expected.probabilities, out.probabilities) <= tolerance, precision);
     }
     assert.throws(() => expectedTfliteOutputs(model, 'float32', {}, pixels, 5), { code: 'E_INPUT_SIZE' });
+  });
+
+  it("the HyperTransformer's block order (conv → maxpool → relu|leaky → BN): float within 1e-6 relative, int8 as simulated", async () => {
+    for (const activation of ['relu', 'leaky_relu'] as const) {
+      for (let seed = 0; seed < 3; seed++) {
+        const model = coreShapedCnn(seed, activation);
+        const pixels = randomPixels(seed + 60, model, 6);
+        const reference = runReference(model, pixels, 6);
+        const f32 = await createRunner(exportTflite(model, 'float32'));
+        const outF = await f32.run(pixels, 6);
+        await f32.dispose();
+        // float32 accumulation error grows with the logits (up to 18 here): 1e-6 relative, at least 1e-5.
+        const floatDiff = maxAbsDiff(outF.logits, reference.logits);
+        const scale = Math.max(...Array.from(reference.logits, Math.abs));
+        assert.ok(floatDiff <= Math.max(1e-5, 1e-6 * scale), `${activation} seed ${seed} float: ${floatDiff}`);
+        const calibration = { pixels: randomPixels(seed + 70, model, 24), count: 24 };
+        const i8 = await createRunner(exportTflite(model, 'int8', { calibration }));
+        const outQ = await i8.run(pixels, 6);
+        await i8.dispose();
+        const expected = expectedTfliteOutputs(model, 'int8', { calibration }, pixels, 6);
+        const tolerance = (activation === 'relu' ? 1 : 6) * STEP + 1e-6;
+        assert.ok(maxAbsDiff(outQ.probabilities, expected.probabilities) <= tolerance, `${activation} seed ${seed} int8 vs simulation`);
+      }
+    }
   });
 
   it("refuses int8-I/O files clearly (LiteRT.js has no int8 tensors)", async () => {
