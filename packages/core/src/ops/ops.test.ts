@@ -132,3 +132,20 @@ test('wasm Slice/SplitV/Unpack replacements return the same values as the cpu ba
     assert.deepEqual(got, ref);
   });
 });
+
+test('wasm BatchMatMul replacement matches the cpu backend (batches, transposes, broadcasting)', async () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[3, 4, 5], [3, 5, 2], false, false],
+    [[3, 5, 4], [3, 5, 2], true, false],
+    [[3, 4, 5], [3, 2, 5], false, true],
+    [[2, 3, 5, 4], [2, 3, 2, 5], true, true],
+    [[5, 4], [5, 3], true, false],
+    [[3, 4, 5], [5, 2], false, false],
+    [[1, 4, 5], [3, 5, 2], false, false],
+  ];
+  const data = cases.map(([sa, sb], i) => [rand(sa.reduce((x, y) => x * y, 1), 20 + i), rand(sb.reduce((x, y) => x * y, 1), 40 + i)] as const);
+  const run = () => tf.tidy(() => cases.map(([sa, sb, ta, tb], i) => Array.from(tf.matMul(tf.tensor(data[i]![0], sa), tf.tensor(data[i]![1], sb), ta, tb).dataSync())));
+  const ref = await onCpu(run);
+  const got = run();
+  got.forEach((g, i) => assert.ok(maxAbsDiff(g, ref[i]!) < 1e-4, `case ${i}`));
+});
