@@ -1,0 +1,225 @@
+/**
+ * End to end: the built `hypertx` binary compiles the 5-way fixture into every float format, and
+ * `inspect` / `verify` read the files back. One JSON compile is shared by most assertions.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  STACK_FRAME,
+  createSmallModel,
+  describeRun,
+  listFiles,
+  makeTempDir,
+  parseJson,
+  removeDir,
+  runCli,
+  supportFixture,
+  type CliResult,
+} from '../test-support/cli.js';
+
+interface CompileJson {
+  ok: boolean;
+  labels: string[];
+  ink: string;
+  images: { labelled: number; unlabeled: number };
+  supportSetHash: string;
+  files: { path: string; paths: string[]; format: string; bytes: number; verified: boolean; runtime: string | null; maxAbsDiff: number | null }[];
+  timingsMs: Record<string, number>;
+}
+
+const SUPPORT = supportFixture('glyphs-5way-1shot');
+const CLASSES = ['alphabet-01-character-01', 'alphabet-02-character-03', 'alphabet-03-character-05', 'alphabet-04-character-07', 'alphabet-05-character-09'];
+
+let work: string;
+let model: string;
+let otherModel: string;
+let compiled: CliResult;
+let json: CompileJson;
+const out = () => join(work, 'out');
+
+before(async () => {
+  work = await makeTempDir();
+  model = await createSmallModel(work, 'small', { seed: 1 });
+  otherModel = await createSmallModel(work, 'other', { seed: 2 });
+  compiled = await runCli(['compile', SUPPORT, '-m', model, '-f', 'onnx,tflite,c-array,hxcnn', '-o', out() + '/', '--json'], { cwd: work });
+  assert.equal(compiled.code, 0, describeRun(compiled));
+  json = parseJson<CompileJson>(compiled);
+});
+
+after(() => removeDir(work));
+
+describe('compile --json', () => {
+  it('prints one JSON object with ok, labels, ink, image counts and a support-set hash', () => {
+    assert.equal(json.ok, true);
+    assert.deepEqual(json.labels, CLASSES);
+    assert.equal(json.ink, 'bright');
+    assert.deepEqual(json.images, { labelled: 5, unlabeled: 0 });
+    assert.match(json.supportSetHash, /^[0-9a-f]{64}$/);
+  });
+
+  it('lists every file with path, format, bytes and verified; the bytes are the file sizes', async () => {
+    assert.deepEqual(
+      json.files.map((f) => f.format),
+      ['onnx', 'tflite', 'c-array', 'hxcnn'],
+    );
+    for (const f of json.files) {
+      assert.equal(typeof f.path, 'string');
+      assert.ok(f.paths.includes(f.path), `${f.format}: path is one of paths`);
+      assert.equal(typeof f.verified, 'boolean');
+      if (f.format !== 'c-array') assert.equal((await stat(f.path)).size, f.bytes, `${f.path}: bytes`);
+    }
+    const byFormat = Object.fromEntries(json.files.map((f) => [f.format, f]));
+    for (const format of ['onnx', 'tflite', 'hxcnn']) {
+      const f = byFormat[format]!;
+      assert.equal(f.verified, true, `${format} verified`);
+      assert.ok(f.runtime && f.runtime.length > 0, `${format} names its runtime`);
+      assert.ok(f.maxAbsDiff !== null && f.maxAbsDiff <= 1e-4, `${format}: max |Δp| ${f.maxAbsDiff}`);
+    }
+    assert.match(byFormat['onnx']!.runtime!, /onnxruntime/);
+    assert.match(byFormat['tflite']!.runtime!, /LiteRT/);
+  });
+
+  it('writes exactly the listed files into -o dir/, named from the support folder, and no temp files', async () => {
+    assert.deepEqual(await listFiles(out()), [
+      'glyphs-5way-1shot.hxcnn',
+      'glyphs-5way-1shot.onnx',
+      'glyphs-5way-1shot.tflite',
+      'glyphs-5way-1shot_int8.cc',
+      'glyphs-5way-1shot_int8.h',
+    ]);
+    const cArray = json.files.find((f) => f.format === 'c-array')!;
+    assert.deepEqual(cArray.paths.map((p) => p.slice(out().length + 1)), ['glyphs-5way-1shot_int8.h', 'glyphs-5way-1shot_int8.cc']);
+    assert.match(await readFile(join(out(), 'glyphs-5way-1shot_int8.cc'), 'utf8'), /unsigned char/);
+  });
+
+  it('reports the timing breakdown and keeps stderr free of progress and stack traces', () => {
+    for (const phase of ['startup', 'imports', 'modelLoad', 'imageLoad', 'generate', 'exportAndVerify', 'total']) {
+      assert.equal(typeof json.timingsMs[phase], 'number', `timingsMs.${phase}`);
+    }
+    assert.doesNotMatch(compiled.stderr, STACK_FRAME);
+    assert.doesNotMatch(compiled.stderr, /Loading model/, '--json implies no progress');
+  });
+});
+
+describe('compile (text mode) and output naming', () => {
+  it('without -o writes ./<support-dir name>.* in the working directory and prints one line per file', async () => {
+    const cwd = join(work, 'cwd-default');
+    await mkdir(cwd);
+    const r = await runCli(['compile', SUPPORT, '-m', model, '-f', 'onnx,hxcnn'], { cwd });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.deepEqual(await listFiles(cwd), ['glyphs-5way-1shot.hxcnn', 'glyphs-5way-1shot.onnx']);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3, `two file lines and a summary:\n${r.stdout}`);
+    assert.match(lines[0]!, /^✓ onnx +glyphs-5way-1shot\.onnx .*verified in onnxruntime/);
+    assert.match(lines[1]!, /^✓ hxcnn +glyphs-5way-1shot\.hxcnn .*verified/);
+    assert.match(lines[2]!, /^Done in .*: 2 files for 5 classes \(alphabet-01-character-01, /);
+    // Progress goes to stderr, never stdout.
+    assert.match(r.stderr, /Loading model/);
+    assert.doesNotMatch(r.stdout, /Loading model/);
+  });
+
+  it('-o name.tflite writes that one file, in the format its extension names', async () => {
+    const target = join(work, 'named', 'glyphs.tflite');
+    const r = await runCli(['compile', SUPPORT, '-m', model, '-o', target, '-q'], { cwd: work });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.deepEqual(await listFiles(join(work, 'named')), ['glyphs.tflite']);
+    assert.equal(r.stderr, '', '-q prints nothing on stderr');
+    assert.match(r.stdout, /^✓ tflite +.*glyphs\.tflite .*verified in LiteRT/m);
+  });
+});
+
+describe('inspect', () => {
+  const cases: [file: string, format: RegExp, ops: RegExp][] = [
+    ['glyphs-5way-1shot.onnx', /ONNX/, /Conv/],
+    ['glyphs-5way-1shot.tflite', /TFLite float32/, /CONV_2D/],
+    ['glyphs-5way-1shot.hxcnn', /hypertx CNN \(IR\)/, /conv2d/],
+  ];
+  for (const [name, format, ops] of cases) {
+    it(`shows format, input spec, labels and layers of ${name}`, async () => {
+      const r = await runCli(['inspect', join(out(), name)]);
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stdout, format);
+      assert.match(r.stdout, /pixels +28×28×1, raw 0\.\.255 → x·/);
+      assert.match(r.stdout, new RegExp(`labels +5: ${CLASSES.join(', ')}`));
+      assert.match(r.stdout, ops);
+      assert.match(r.stdout, /params +[\d,]+/);
+    });
+  }
+
+  it('--json gives the same facts as one object', async () => {
+    const r = await runCli(['inspect', join(out(), 'glyphs-5way-1shot.onnx'), '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    const s = parseJson<{ ok: boolean; format: string; metadata: { labels: string[]; input: { height: number } }; parameters: number; inputs: unknown[] }>(r);
+    assert.equal(s.ok, true);
+    assert.equal(s.format, 'onnx');
+    assert.deepEqual(s.metadata.labels, CLASSES);
+    assert.equal(s.metadata.input.height, 28);
+    assert.ok(s.parameters > 0);
+    assert.equal(s.inputs.length, 1);
+  });
+
+  it('rejects the C array with exit 3, naming the file', async () => {
+    const file = join(out(), 'glyphs-5way-1shot_int8.h');
+    const r = await runCli(['inspect', file]);
+    assert.equal(r.code, 3, describeRun(r));
+    assert.ok(r.stderr.includes(file), r.stderr);
+  });
+});
+
+describe('verify', () => {
+  it('runs the ONNX file on the support images: exit 0 and every image classified as its folder', async () => {
+    const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot.onnx'), '-s', SUPPORT, '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    const v = parseJson<{ ok: boolean; format: string; images: number; supportAccuracy: number; problems: string[] }>(r);
+    assert.equal(v.ok, true);
+    assert.equal(v.format, 'onnx');
+    assert.equal(v.images, 5);
+    assert.deepEqual(v.problems, []);
+  });
+
+  it('agrees with the float64 reference of the matching .hxcnn (TFLite file): exit 0', async () => {
+    const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot.tflite'), '-s', SUPPORT, '-r', join(out(), 'glyphs-5way-1shot.hxcnn')]);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /^✓ .*glyphs-5way-1shot\.tflite \(tflite\): 5 images/);
+  });
+
+  it('exits 4 when the reference is a different network, naming the reference', async () => {
+    const otherDir = join(work, 'other');
+    const c = await runCli(['compile', SUPPORT, '-m', otherModel, '-f', 'hxcnn', '-o', otherDir + '/', '-q']);
+    assert.equal(c.code, 0, describeRun(c));
+    const reference = join(otherDir, 'glyphs-5way-1shot.hxcnn');
+    const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot.onnx'), '-s', SUPPORT, '-r', reference]);
+    assert.equal(r.code, 4, describeRun(r));
+    assert.match(r.stdout, /^✗ /);
+    assert.ok(r.stdout.includes(`differs from the reference ${reference}`), r.stdout);
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+});
+
+describe('help and version', () => {
+  for (const command of ['compile', 'train', 'eval', 'verify', 'inspect']) {
+    it(`${command} --help prints its usage on stdout and exits 0`, async () => {
+      const r = await runCli([command, '--help']);
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stdout, new RegExp(`^Usage: hypertx ${command} `));
+      assert.match(r.stdout, /--json/);
+    });
+  }
+
+  it('--help lists every command', async () => {
+    const r = await runCli(['--help']);
+    assert.equal(r.code, 0, describeRun(r));
+    for (const command of ['compile', 'train', 'eval', 'verify', 'inspect']) assert.match(r.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = await runCli([flag]);
+      assert.equal(r.code, 0, describeRun(r));
+      assert.equal(r.stdout.trim(), version);
+    }
+  });
+});
