@@ -4,11 +4,13 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { HypertxError, isHypertxError } from '@hypertx/export';
 import pc from 'picocolors';
 import { exportAndVerify, type CompiledFile } from '../compile/pipeline.js';
-import { parseFormats, planOutputs } from '../compile/output-paths.js';
+import { cleanUpOnInterrupt } from '../compile/interrupt-cleanup.js';
+import { parseFormats, planOutputs, type OutputPlan } from '../compile/output-paths.js';
 import { resolveModel } from '../models.js';
-import { createReporter, formatBytes, formatMs } from '../progress.js';
+import { createReporter, formatBytes, formatMs, type Reporter } from '../progress.js';
 
 interface CompileOptions {
   unlabeled?: string;
@@ -45,6 +47,21 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
     outputIsDirectory: options.output !== undefined && (/[/\\]$/.test(options.output) || (await isDirectory(options.output))),
   });
   const modelPath = resolveModel(options.model);
+  // From here on, Ctrl-C / SIGTERM remove any temporary output file before exiting.
+  const stopCleanup = cleanUpOnInterrupt(plans.flatMap((p) => [p.file, p.stem]));
+  try {
+    return await compile(supportDir, options, { plans, modelPath, timings, lap, reporter });
+  } finally {
+    stopCleanup();
+  }
+}
+
+async function compile(
+  supportDir: string,
+  options: CompileOptions,
+  context: { plans: OutputPlan[]; modelPath: string; timings: Record<string, number>; lap: (name: string) => void; reporter: Reporter },
+): Promise<number> {
+  const { plans, modelPath, timings, lap, reporter } = context;
 
   const [core, data] = await Promise.all([import('@hypertx/core'), import('@hypertx/data')]);
   await core.initBackend(options.backend as 'auto');
@@ -62,7 +79,11 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
     ...(options.unlabeled !== undefined ? { unlabeledDir: path.resolve(options.unlabeled) } : {}),
     ink: options.ink,
   });
-  core.checkSupport(model.config, set.labels);
+  try {
+    core.checkSupport(model.config, set.labels);
+  } catch (err) {
+    throw namingFolder(err, supportDir);
+  }
   const unlabeledCount = set.unlabeled?.count ?? 0;
   reporter.step(
     `Read ${set.classNames.length} classes, ${set.images.count} labelled${unlabeledCount ? ` + ${unlabeledCount} unlabelled` : ''} images ` +
@@ -114,6 +135,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
         runtime: f.runtime ?? null,
         maxAbsDiff: f.agreement?.maxAbsDiff ?? null,
         argmaxAgreement: f.agreement?.argmaxAgreement ?? null,
+        versusFloat: f.versusFloat ?? null,
         exportMs: round(f.exportMs),
         verifyMs: round(f.verifyMs),
       })),
@@ -129,7 +151,8 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
 
 function printFile(f: CompiledFile): void {
   const check = f.verified ? pc.green('✓') : pc.yellow('•');
-  const verified = f.verified ? `verified in ${f.runtime} (max |Δp| ${f.agreement!.maxAbsDiff.toExponential(1)})` : 'not verified';
+  const quantized = f.versusFloat ? `; vs float: max |Δp| ${f.versusFloat.maxAbsDiff.toFixed(3)}, same top-1 ${Math.round(f.versusFloat.argmaxAgreement * 100)}%` : '';
+  const verified = f.verified ? `verified in ${f.runtime} (max |Δp| ${f.agreement!.maxAbsDiff.toExponential(1)}${quantized})` : 'not verified';
   process.stdout.write(`${check} ${f.format.padEnd(11)} ${f.paths.join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
 }
 
@@ -141,6 +164,17 @@ function toRaw(pixels: Float32Array, norm: { scale: number[]; offset: number[] }
     raw[i] = Math.round((pixels[i]! - norm.offset[c]!) / norm.scale[c]!);
   }
   return raw;
+}
+
+/** The model's checks speak of "the support set": name the folder, so the message points at it. */
+function namingFolder(err: unknown, supportDir: string): unknown {
+  if (!isHypertxError(err)) return err;
+  return new HypertxError(err.code, `${supportDir}: ${err.message}`, {
+    kind: err.kind,
+    path: supportDir,
+    cause: err,
+    ...(err.hint !== undefined ? { hint: err.hint } : {}),
+  });
 }
 
 async function isDirectory(p: string): Promise<boolean> {

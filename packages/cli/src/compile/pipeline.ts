@@ -5,7 +5,7 @@
  * files written, each atomically: a failed or interrupted compile leaves no model file behind
  * (DESIGN decisions 7 and 8).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HypertxError, writeFileAtomic, type ExportedFile, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
 import { loadPlugin } from './formats.js';
@@ -27,6 +27,8 @@ export interface CompiledFile {
   verified: boolean;
   runtime?: string;
   agreement?: Agreement;
+  /** For quantised formats: the file against the float network (information, not a pass/fail). */
+  versusFloat?: { maxAbsDiff: number; argmaxAgreement: number };
   exportMs: number;
   verifyMs: number;
 }
@@ -54,11 +56,22 @@ export async function exportAndVerify(inputs: CompileInputs, plans: OutputPlan[]
     const plugin = await loadPlugin(plan.format);
     ready.push(await exportOne(plugin, plan, inputs, options));
   }
-  for (const { file, written, plan } of ready) {
-    await mkdir(path.dirname(plan.file), { recursive: true });
-    for (const [i, f] of written.entries()) await writeFileAtomic(file.paths[i]!, f.bytes);
-    options.onEvent?.({ stage: 'file', file });
+  // All verified: write them. If a write fails (disk full, permissions), remove the files this run
+  // already wrote, so that a failed compile leaves no model files at all.
+  const writtenPaths: string[] = [];
+  try {
+    for (const { file, written, plan } of ready) {
+      await mkdir(path.dirname(plan.file), { recursive: true });
+      for (const [i, f] of written.entries()) {
+        await writeFileAtomic(file.paths[i]!, f.bytes);
+        writtenPaths.push(file.paths[i]!);
+      }
+    }
+  } catch (err) {
+    await Promise.all(writtenPaths.map((p) => unlink(p).catch(() => undefined)));
+    throw err;
   }
+  for (const { file } of ready) options.onEvent?.({ stage: 'file', file });
   return ready.map((r) => r.file);
 }
 
@@ -69,12 +82,14 @@ async function exportOne(
   options: WriteOptions,
 ): Promise<{ file: CompiledFile; written: ExportedFile[]; plan: OutputPlan }> {
   const t0 = performance.now();
-  const written = await plugin.write(inputs.cnn, { calibration: { pixels: inputs.rawPixels, count: inputs.count } });
+  const exportOptions = { calibration: { pixels: inputs.rawPixels, count: inputs.count } };
+  const written = await plugin.write(inputs.cnn, exportOptions);
   const exportMs = performance.now() - t0;
   const model = written.find((f) => f.role === 'model') ?? written[0];
   if (!model) throw new HypertxError('E_EXPORT_EMPTY', `format ${plugin.id} produced no file`, { kind: 'internal' });
 
   let agreement: Agreement | undefined;
+  let quantization: Agreement | undefined;
   let runtime: string | undefined;
   const t1 = performance.now();
   if (options.verify && plugin.createRunner) {
@@ -82,9 +97,13 @@ async function exportOne(
     try {
       runtime = runner.runtime;
       const out = await runner.run(inputs.rawPixels, inputs.count);
-      agreement = compareOutputs(inputs.expected, out.probabilities, out.shape[1], {
+      // A quantised file is checked against what its own int8 graph computes (its plugin simulates
+      // it); how far quantisation moved it from the float network is reported, not judged.
+      const own = plugin.expectedOutputs?.(inputs.cnn, exportOptions, inputs.rawPixels, inputs.count);
+      agreement = compareOutputs(own?.probabilities ?? inputs.expected, out.probabilities, out.shape[1], {
         atol: plugin.quantized ? 2 / 256 : options.atol,
       });
+      if (own) quantization = compareOutputs(inputs.expected, out.probabilities, out.shape[1], { atol: 1 });
     } finally {
       await runner.dispose();
     }
@@ -110,5 +129,6 @@ async function exportOne(
   };
   if (runtime !== undefined) result.runtime = runtime;
   if (agreement !== undefined) result.agreement = agreement;
+  if (quantization !== undefined) result.versusFloat = { maxAbsDiff: quantization.maxAbsDiff, argmaxAgreement: quantization.argmaxAgreement };
   return { file: result, written, plan };
 }
