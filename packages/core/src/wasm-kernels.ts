@@ -159,6 +159,42 @@ function batchMatMulViaFastPath(stock: tfc.KernelConfig, args: Parameters<tfc.Ke
   return out;
 }
 
+/**
+ * Sum/Mean over a contiguous block of axes that is not innermost (e.g. a bias gradient: sum of
+ * [N, H, W, C] over N, H, W). The stock kernels transpose the input first (slow for large
+ * tensors); this is one pass over the data. Other reductions go to the stock kernels.
+ */
+function reduceMiddle(args: Parameters<tfc.KernelFunc>[0], mean: boolean): tfc.TensorInfo | null {
+  const { inputs, attrs, backend } = args;
+  const x = inputs['x'] as tfc.TensorInfo;
+  if (x.dtype !== 'float32') return null;
+  const rank = x.shape.length;
+  const axes = [...new Set(tfc.util.parseAxisParam(attrs!['axis'] as number | number[], x.shape))].sort((p, q) => p - q);
+  if (axes.length === 0) return null;
+  const first = axes[0] as number;
+  const last = axes[axes.length - 1] as number;
+  if (last - first + 1 !== axes.length || last === rank - 1) return null;
+  const outer = x.shape.slice(0, first).reduce((p, q) => p * q, 1);
+  const reduce = x.shape.slice(first, last + 1).reduce((p, q) => p * q, 1);
+  const inner = x.shape.slice(last + 1).reduce((p, q) => p * q, 1);
+  const keep = attrs!['keepDims'] as boolean;
+  const outShape = keep ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
+  const be = backend as unknown as WasmBackendLike;
+  const out = be.makeOutput(outShape, 'float32');
+  const src = be.typedArrayFromHeap(x) as Float32Array;
+  const dst = be.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  for (let a = 0; a < outer; a++) {
+    const o = a * inner;
+    for (let r = 0; r < reduce; r++) {
+      const base = (a * reduce + r) * inner;
+      for (let c = 0; c < inner; c++) dst[o + c] = (dst[o + c] as number) + (src[base + c] as number);
+    }
+  }
+  if (mean && reduce > 0) for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) / reduce;
+  return out;
+}
+
 let installed = false;
 
 /** Replaces the wasm Slice/SplitV/Unpack kernels (idempotent). */
@@ -238,6 +274,10 @@ export function installWasmKernelFixes(): void {
       if (plain2d || a.dtype !== 'float32' || b.dtype !== 'float32') return stockBmm.kernelFunc(args);
       return batchMatMulViaFastPath(stockBmm, args);
     });
+  }
+  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
+    const stock = tfc.getKernel(name, 'wasm');
+    if (stock) replace(name, (args) => reduceMiddle(args, mean) ?? (stock.kernelFunc(args) as tfc.TensorInfo));
   }
   replace('SplitV', ({ inputs, attrs, backend }) => {
     const x = inputs['x'] as tfc.TensorInfo;
