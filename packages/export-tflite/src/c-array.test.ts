@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import type { StandaloneCnn } from '@hypertx/export';
 import { estimateArena, estimateArenaBytes } from './arena.js';
-import { cArrayFormat, writeCArray } from './c-array.js';
+import { cArrayFormat, tfliteBytesFromSource, writeCArray } from './c-array.js';
 import { exportTflite } from './tflite-format.js';
 
 const model = paperOmniglotCnn(0);
@@ -18,10 +18,11 @@ function bytesFromSource(source: string, name: string): Uint8Array {
 describe('c-array format', () => {
   it('writes a header and a source holding exactly the int8 .tflite bytes', async () => {
     const files = await cArrayFormat.write(model, { calibration, name: 'glyph_model' });
-    assert.deepEqual(files.map((f) => [f.extension, f.role]), [['.h', 'header'], ['.cc', 'source']]);
-    const header = new TextDecoder().decode(files[0]!.bytes);
-    const source = new TextDecoder().decode(files[1]!.bytes);
+    assert.deepEqual(files.map((f) => [f.extension, f.role]), [['.cc', 'model'], ['.h', 'header']]);
+    const source = new TextDecoder().decode(files[0]!.bytes);
+    const header = new TextDecoder().decode(files[1]!.bytes);
     const expected = exportTflite(model, 'int8', { calibration });
+    assert.deepEqual(files[0]!.details, { tfliteBytes: expected.length, arenaBytes: estimateArenaBytes(model) });
     assert.deepEqual(bytesFromSource(source, 'glyph_model'), expected);
     assert.match(source, new RegExp(`const unsigned int glyph_model_len = ${expected.length};`));
     assert.match(source, /extern const unsigned char glyph_model\[\];/);
@@ -42,6 +43,22 @@ describe('c-array format', () => {
   it("documents int8 I/O quantisation in the comment when io is 'int8'", async () => {
     const { header } = await writeCArray(model, { calibration, io: 'int8' });
     assert.match(header, /int8 with scale 1 and zero point -128 \(q = pixel - 128\)/);
+  });
+
+  it('runs the model parsed back out of the written source, as its int8 graph computes', async () => {
+    const [source] = await cArrayFormat.write(model, { calibration });
+    assert.deepEqual(tfliteBytesFromSource(new TextDecoder().decode(source!.bytes)), exportTflite(model, 'int8', { calibration }));
+    const pixels = randomPixels(9, model, 3);
+    const runner = await cArrayFormat.createRunner!(source!.bytes);
+    try {
+      const out = await runner.run(pixels, 3);
+      const expected = cArrayFormat.expectedOutputs!(model, { calibration }, pixels, 3)!;
+      for (let i = 0; i < out.probabilities.length; i++) {
+        assert.ok(Math.abs(out.probabilities[i]! - expected.probabilities[i]!) <= 1 / 256 + 1e-6, `probability ${i} within one int8 step`);
+      }
+    } finally {
+      await runner.dispose();
+    }
   });
 
   it('keeps labels from closing the comment', async () => {

@@ -8,6 +8,8 @@ import { buildPlan, type Plan } from './plan.js';
 import { createRunner } from './runner.js';
 import { HYPERTX_METADATA_NAME, type GraphFrame } from './signature.js';
 import { serializeTflite } from './write-flatbuffer.js';
+// simulate.ts imports buildTfliteGraph from here: the cycle is only used at call time.
+import { expectedTfliteOutputs } from './simulate.js';
 
 export type TflitePrecision = 'float32' | 'int8';
 
@@ -131,4 +133,5 @@ export const tfliteInt8Format: FormatPlugin = {
     return [{ extension: '.tflite', bytes: exportTflite(model, 'int8', options), role: 'model' }];
   },
   createRunner,
+  expectedOutputs: (model, options, pixels, count) => expectedTfliteOutputs(model, 'int8', options, pixels, count),
 };

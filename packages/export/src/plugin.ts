@@ -11,6 +11,8 @@ export interface ExportedFile {
   bytes: Uint8Array;
   /** The file a runtime loads (`model`) or an accompanying file (`source`, `header`, ...). */
   role: 'model' | 'source' | 'header' | 'sidecar';
+  /** Facts worth reporting about the file (e.g. `{ tfliteBytes, arenaBytes }` for a C array). */
+  details?: Record<string, string | number>;
 }
 
 export interface ExportOptions {
@@ -52,4 +54,10 @@ export interface FormatPlugin {
   write(model: StandaloneCnn, options?: ExportOptions): Promise<ExportedFile[]>;
   /** Loads a model file this plugin wrote (the `model` role) in a real runtime; absent if none exists. */
   createRunner?(bytes: Uint8Array): Promise<ModelRunner>;
+  /**
+   * What a correct runtime outputs for the file `write(model, options)` produces, when that differs
+   * from the float model (e.g. the simulated int8 graph of a quantised file). Verification compares
+   * the runtime with this; without it, with the float outputs.
+   */
+  expectedOutputs?(model: StandaloneCnn, options: ExportOptions, pixels: Float32Array, count: number): RunOutputs | undefined;
 }

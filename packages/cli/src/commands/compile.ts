@@ -18,6 +18,7 @@ interface CompileOptions {
   format?: string;
   output?: string;
   ink: 'auto' | 'bright' | 'dark';
+  levels: 'auto' | 'none';
   seed: number;
   verify: boolean;
   atol: number;
@@ -78,6 +79,7 @@ async function compile(
     channels: channels as 1 | 3,
     ...(options.unlabeled !== undefined ? { unlabeledDir: path.resolve(options.unlabeled) } : {}),
     ink: options.ink,
+    levels: options.levels,
   });
   try {
     core.checkSupport(model.config, set.labels);
@@ -136,6 +138,7 @@ async function compile(
         maxAbsDiff: f.agreement?.maxAbsDiff ?? null,
         argmaxAgreement: f.agreement?.argmaxAgreement ?? null,
         versusFloat: f.versusFloat ?? null,
+        ...(f.details ? { details: f.details } : {}),
         exportMs: round(f.exportMs),
         verifyMs: round(f.verifyMs),
       })),

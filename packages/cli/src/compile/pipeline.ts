@@ -31,6 +31,8 @@ export interface CompiledFile {
   versusFloat?: { maxAbsDiff: number; argmaxAgreement: number };
   exportMs: number;
   verifyMs: number;
+  /** Facts the format reports about its file (e.g. `tfliteBytes`, `arenaBytes` of a C array). */
+  details?: Record<string, string | number>;
 }
 
 export interface CompileInputs {
@@ -129,6 +131,7 @@ async function exportOne(
   };
   if (runtime !== undefined) result.runtime = runtime;
   if (agreement !== undefined) result.agreement = agreement;
+  if (model.details) result.details = model.details;
   if (quantization !== undefined) result.versusFloat = { maxAbsDiff: quantization.maxAbsDiff, argmaxAgreement: quantization.argmaxAgreement };
   return { file: result, written, plan };
 }

@@ -122,7 +122,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
       }
       const t0 = performance.now();
       const episodes = trainerOptions.episodes(trainer.step, options.seed);
-      const r = trainer.trainStep(episodes);
+      const r = await trainer.trainStep(episodes);
       const ms = performance.now() - t0;
       Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
       const step = trainer.step;
