@@ -64,6 +64,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-f, --format <list>', 'comma-separated formats: onnx, tflite, tflite-int8, c-array, hxcnn (default: from -o, else onnx,tflite)')
     .option('-o, --output <file|dir>', 'output file (its extension picks the format) or directory (default: ./<support-dir name>.*)')
     .addOption(new Option('--ink <polarity>', 'how the support images are drawn').choices(['auto', 'bright', 'dark']).default('auto'))
+    .addOption(
+      new Option('--levels <mode>', 'stretch the measured paper and ink levels (grey paper, faded pen) to the training range, baked into the model input')
+        .choices(['auto', 'none'])
+        .default('auto'),
+    )
     .option('--seed <n>', 'seed for anything random', parseInteger('--seed'), 0)
     .option('--no-verify', 'skip running each file in its runtime (not recommended)')
     .option('--atol <x>', 'verification tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
