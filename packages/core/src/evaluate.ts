@@ -33,7 +33,7 @@ export function scoreBatch(model: EpisodicModel, episodes: Episode[], bnMode: Bn
   const batch = stackEpisodes(model.config, episodes);
   try {
     return tf.tidy(() => {
-      const logits = model.queryLogits(model.views(), batch, { bnMode });
+      const logits = model.queryLogits(model.inferenceViews(), batch, { bnMode });
       const T = batch.episodes;
       const Q = batch.query;
       const predicted = tf.argMax(logits, 2).dataSync();

@@ -69,7 +69,7 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
   const layers: Layer[] = [];
   try {
     tf.tidy(() => {
-      const views = model.views();
+      const views = model.inferenceViews();
       const out = forward(model, views, batch, { bnMode: 'support' });
       const k = config.cnn.kernelSize;
       plan.layers.forEach((layer, l) => {

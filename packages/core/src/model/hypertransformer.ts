@@ -16,6 +16,8 @@ export interface EpisodicModel {
   readonly layout: ParamLayout;
   readonly params: tf.Variable<tf.Rank.R1>;
   views(): Map<string, tf.Tensor>;
+  /** Cached views for inference (no gradients): made once, dropped by markChanged()/dispose(). */
+  inferenceViews(): Map<string, tf.Tensor>;
   values(): Float32Array;
   id(): string;
   /** Call after changing `params` (invalidates the cached id). */
@@ -63,6 +65,25 @@ export abstract class FlatParamModel {
     return out;
   }
 
+  private cachedViews: Map<string, tf.Tensor> | null = null;
+
+  inferenceViews(): Map<string, tf.Tensor> {
+    if (!this.cachedViews) {
+      // Not tf.tidy: it does not look inside a Map. Kept so an enclosing tidy leaves them alone.
+      const parts = tf.split(this.params, this.sizes, 0);
+      const views = new Map<string, tf.Tensor>();
+      this.layout.entries.forEach((e, i) => views.set(e.name, tf.keep(tf.reshape(parts[i] as tf.Tensor, e.shape))));
+      tf.dispose(parts);
+      this.cachedViews = views;
+    }
+    return this.cachedViews;
+  }
+
+  private dropViews(): void {
+    if (this.cachedViews) tf.dispose([...this.cachedViews.values()]);
+    this.cachedViews = null;
+  }
+
   values(): Float32Array {
     return this.params.dataSync().slice() as Float32Array;
   }
@@ -71,6 +92,7 @@ export abstract class FlatParamModel {
 
   markChanged(): void {
     this.cachedId = null;
+    this.dropViews();
   }
 
   id(): string {
@@ -84,6 +106,7 @@ export abstract class FlatParamModel {
   }
 
   dispose(): void {
+    this.dropViews();
     this.params.dispose();
   }
 }

@@ -20,6 +20,11 @@ import { tf } from '../tf.js';
 
 export type Padding = 'same' | 'valid';
 
+/** True while a gradient tape records (inside tf.grad / variableGrads); otherwise plain ops suffice. */
+export function tapeOn(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
 interface Geometry {
   k: number;
   stride: number;
@@ -137,6 +142,7 @@ function geometryKey(x: tf.Tensor4D, k: number, stride: number, padding: Padding
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: Padding, needInputGrad = true): tf.Tensor4D {
   const k = w.shape[0];
+  if (!tapeOn()) return forward(x, w, convGeometry(x.shape[1], x.shape[2], k, stride, padding));
   const key = geometryKey(x, k, stride, padding, needInputGrad);
   let fn = convCache.get(key);
   if (!fn) {
@@ -168,6 +174,11 @@ export function episodeConv2d(x: tf.Tensor4D, w: tf.Tensor5D, stride: number, pa
   const k = w.shape[1];
   if (x.shape[0] % episodes !== 0) throw new Error(`episodeConv2d: ${x.shape[0]} images do not split into ${episodes} episodes`);
   if (episodes === 1) return conv2d(x, tf.reshape(w, [w.shape[1], w.shape[2], w.shape[3], w.shape[4]]), stride, padding, needInputGrad);
+  if (!tapeOn()) {
+    const g = convGeometry(x.shape[1], x.shape[2], k, stride, padding);
+    const ws = tf.unstack(w) as tf.Tensor4D[];
+    return tf.concat((tf.split(x, episodes, 0) as tf.Tensor4D[]).map((xt, t) => forward(xt, ws[t] as tf.Tensor4D, g)), 0);
+  }
   const key = `${episodes}:${geometryKey(x, k, stride, padding, needInputGrad)}`;
   let fn = episodeCache.get(key);
   if (!fn) {

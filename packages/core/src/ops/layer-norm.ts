@@ -3,6 +3,7 @@
  * version, which matters because the transformer steps are dominated by per-op overhead).
  */
 import { tf } from '../tf.js';
+import { tapeOn } from './conv.js';
 
 type LayerNormFn = (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
 
@@ -33,6 +34,10 @@ function make(epsilon: number): LayerNormFn {
 
 /** `(x − mean) / sqrt(var + ε) · γ + β` over the last axis of `[M, E]`. */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor2D {
+  if (!tapeOn()) {
+    const { mean, variance } = tf.moments(x, 1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as tf.Tensor2D;
+  }
   let fn = cache.get(epsilon);
   if (!fn) {
     fn = make(epsilon);

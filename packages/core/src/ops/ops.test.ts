@@ -90,7 +90,13 @@ test('maxPool and its gradient match TF.js (first maximum wins on ties)', async 
     const x = tf.tensor4d(values, [2, 7, 6, 3]);
     const dy = tf.tensor4d(dys, [2, 3, 3, 3]);
     const gx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(maxPool(a as tf.Tensor4D, 2), dy)))(x);
-    assert.deepEqual(Array.from(maxPool(x, 2).dataSync()), Array.from(ref.y));
+    assert.equal(maxAbsDiff(maxPool(x, 2).dataSync(), ref.y), 0); // inference path (tf.maxPool)
+    let taped: tf.Tensor = tf.zeros([1]);
+    tf.grad((a: tf.Tensor) => {
+      taped = tf.keep(maxPool(a as tf.Tensor4D, 2));
+      return tf.sum(taped);
+    })(x);
+    assert.equal(maxAbsDiff(taped.dataSync(), ref.y), 0); // training path (argmax kernel)
     assert.ok(maxAbsDiff(gx.dataSync(), ref.gx) < 1e-6, `gradient differs by ${maxAbsDiff(gx.dataSync(), ref.gx)}`);
   });
 });

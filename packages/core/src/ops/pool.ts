@@ -6,6 +6,7 @@
  * wasm both halves run as JS loops over heap views (wasm-kernels.ts).
  */
 import { tf } from '../tf.js';
+import { tapeOn } from './conv.js';
 import { MAX_POOL_SCATTER } from '../wasm-kernels.js';
 
 type PoolFn = (x: tf.Tensor4D) => tf.Tensor4D;
@@ -31,6 +32,7 @@ function make(size: number): PoolFn {
 }
 
 export function maxPool(x: tf.Tensor4D, size = 2): tf.Tensor4D {
+  if (!tapeOn()) return tf.maxPool(x, size, size, 'valid');
   let fn = cache.get(size);
   if (!fn) {
     fn = make(size);
