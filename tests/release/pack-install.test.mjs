@@ -1,0 +1,172 @@
+// Users install the hypertx packages one by one from npm. This packs every workspace package,
+// checks what each tarball holds and that its dependencies are declared, installs the tarballs
+// into an empty project outside the repository, and uses them there: every public entry point
+// imports (with the same API as the workspace build), TypeScript resolves their types, and the
+// installed `hypertx` compiles a support set to ONNX and TFLite with its bundled model.
+//
+// Needs a build (`npm run build`, which `npm test` runs first) and the npm registry or its cache
+// for third-party dependencies. Set HYPERTX_KEEP_RELEASE_TMP=1 to keep the temporary project.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { checkPackages } from '../../tools/release/check-packages.mjs';
+import { internalVersionProblems } from '../../tools/release/dependency-check.mjs';
+import {
+  ancestorNodeModules,
+  createConsumerProject,
+  importInChild,
+  npmInstall,
+  publicSpecifiers,
+  workspaceEntryUrl,
+} from '../../tools/release/consumer-project.mjs';
+import { describeRun, npmEnv, runCommand } from '../../tools/release/npm-env.mjs';
+import { REPO_ROOT, workspacePackages } from '../../tools/release/workspace-packages.mjs';
+
+const packages = workspacePackages();
+const cli = packages.find((p) => p.manifest.bin);
+const FIXTURE = path.join(REPO_ROOT, 'fixtures/support/glyphs-5way-1shot');
+const TSC = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+
+describe('what each package would publish', () => {
+  let report;
+  before(async () => {
+    report = await checkPackages();
+  });
+
+  for (const pkg of packages) {
+    test(`${pkg.name}: tarball holds only what it needs; entry points, bin and dependencies are right`, () => {
+      const entry = report.packages.find((p) => p.name === pkg.name);
+      assert.ok(entry, `${pkg.name} missing from npm pack output`);
+      assert.deepEqual(entry.problems, [], `\n${entry.problems.join('\n')}\n(see tools/release/check-packages.mjs)`);
+    });
+  }
+
+  test('dependencies between workspace packages name the current versions', () => {
+    assert.deepEqual(internalVersionProblems(packages), []);
+  });
+});
+
+describe('installed from the tarballs into an empty project', () => {
+  let tmp;
+  let project;
+  let install;
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'hypertx-pack-install-'));
+    project = path.join(tmp, 'project');
+    const tarballs = path.join(tmp, 'tarballs');
+    await mkdir(tarballs);
+    const pack = await runCommand('npm', ['pack', '--workspaces', '--ignore-scripts', '--json', '--pack-destination', tarballs], {
+      cwd: REPO_ROOT,
+      env: npmEnv(),
+    });
+    if (pack.code !== 0) throw new Error(describeRun(pack));
+    const files = JSON.parse(pack.stdout).map((entry) => path.join(tarballs, entry.filename));
+    await createConsumerProject(project);
+    install = await npmInstall(project, files);
+  });
+
+  after(async () => {
+    if (tmp && !process.env.HYPERTX_KEEP_RELEASE_TMP) await rm(tmp, { recursive: true, force: true });
+  });
+
+  function requireInstall() {
+    assert.equal(install.code, 0, `installing the tarballs failed:\n${describeRun(install)}`);
+  }
+
+  test('the project sees no node_modules from the repository or above it', () => {
+    assert.ok(!path.resolve(tmp).startsWith(path.resolve(REPO_ROOT)), `${tmp} is inside the repository`);
+    assert.deepEqual(ancestorNodeModules(project), []);
+  });
+
+  test('npm install of the six tarballs succeeds with only onnxruntime-node & co. scripts denied', () => {
+    requireInstall();
+    assert.doesNotMatch(install.stderr, /npm (error|ERR!)/);
+  });
+
+  test('internal dependencies resolve to the tarballs, not to registry copies', async () => {
+    requireInstall();
+    const lock = JSON.parse(await readFile(path.join(project, 'package-lock.json'), 'utf8'));
+    for (const [where, entry] of Object.entries(lock.packages)) {
+      if (!/node_modules\/@hypertx\//.test(where)) continue;
+      assert.match(where, /^node_modules\/@hypertx\/[^/]+$/, `a nested copy at ${where}: a dependency range does not match the packed version`);
+      assert.match(entry.resolved ?? '', /^file:/, `${where} came from ${entry.resolved}`);
+    }
+  });
+
+  test('every public entry point imports from the installed packages, with the workspace build’s API', async () => {
+    requireInstall();
+    const specifiers = packages.flatMap((p) => publicSpecifiers(p.manifest));
+    const installed = await importInChild(project, specifiers);
+    const workspace = await importInChild(REPO_ROOT, specifiers, (s) => {
+      const pkg = packages.find((p) => s === p.name || s.startsWith(p.name + '/'));
+      return workspaceEntryUrl(pkg, s);
+    });
+    for (const spec of specifiers) {
+      const got = installed[spec];
+      assert.ok(!got.error, `import('${spec}') failed in the installed project:\n${got.error}`);
+      assert.ok(got.resolved.startsWith('file://' + path.join(project, 'node_modules')), `${spec} resolved to ${got.resolved}`);
+      assert.ok(!workspace[spec].error, `import('${spec}') failed in the workspace:\n${workspace[spec].error}`);
+      assert.deepEqual(got.names, workspace[spec].names, `${spec}: installed exports differ from the workspace build`);
+    }
+    // Libraries must export something; the CLI package is its bin.
+    for (const spec of specifiers.filter((s) => s !== cli.name)) assert.ok(installed[spec].names.length > 0, `${spec} exports nothing`);
+  });
+
+  test('TypeScript (NodeNext, strict) finds the types of every entry point', async () => {
+    requireInstall();
+    const specifiers = packages.flatMap((p) => publicSpecifiers(p.manifest));
+    const lines = specifiers.map((s, i) => `import * as m${i} from '${s}';`);
+    lines.push(`export const modules = [${specifiers.map((_, i) => `m${i}`).join(', ')}];`);
+    await writeFile(path.join(project, 'consumer.ts'), lines.join('\n') + '\n');
+    const tsconfig = {
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: ['consumer.ts'],
+    };
+    await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const run = await runCommand(process.execPath, [TSC, '-p', project], { cwd: project });
+    assert.equal(run.code, 0, describeRun(run));
+  });
+
+  test('`npx hypertx --help` and `--version` run the installed bin', async () => {
+    requireInstall();
+    const help = await runCommand('npx', ['--no-install', 'hypertx', '--help'], { cwd: project });
+    assert.equal(help.code, 0, describeRun(help));
+    assert.match(help.stdout, /Usage: hypertx/);
+    assert.match(help.stdout, /\bcompile\b/);
+    const version = await runCommand('npx', ['--no-install', 'hypertx', '--version'], { cwd: project });
+    assert.equal(version.code, 0, describeRun(version));
+    assert.equal(version.stdout.trim(), cli.version);
+  });
+
+  test('`npx hypertx compile <support> -f onnx,tflite` writes both files with the bundled model', async () => {
+    requireInstall();
+    const model = path.join(project, 'node_modules', cli.name, 'models', 'default.hxmodel');
+    assert.ok(
+      existsSync(model),
+      `the bundled model is missing from the installed ${cli.name} (${path.relative(project, model)}): ` +
+        `packages/cli/models/default.hxmodel must exist when packing, or \`hypertx compile\` without -m cannot work for users`,
+    );
+    const support = path.join(tmp, 'glyphs-5way-1shot');
+    await cp(FIXTURE, support, { recursive: true });
+    const out = path.join(tmp, 'out');
+    const run = await runCommand('npx', ['--no-install', 'hypertx', 'compile', support, '-f', 'onnx,tflite', '-o', out + path.sep, '--quiet'], {
+      cwd: project,
+      timeoutMs: 240_000,
+    });
+    assert.equal(run.code, 0, describeRun(run));
+    const written = (await readdir(out)).sort();
+    const onnx = written.filter((f) => f.endsWith('.onnx'));
+    const tflite = written.filter((f) => f.endsWith('.tflite'));
+    assert.equal(onnx.length, 1, `expected one .onnx in ${written.join(', ')}`);
+    assert.equal(tflite.length, 1, `expected one .tflite in ${written.join(', ')}`);
+    const tfliteBytes = await readFile(path.join(out, tflite[0]));
+    assert.equal(tfliteBytes.subarray(4, 8).toString('latin1'), 'TFL3', 'TFLite file identifier');
+    const onnxBytes = await readFile(path.join(out, onnx[0]));
+    assert.equal(onnxBytes[0], 0x08, 'ONNX ModelProto starts with field 1 (ir_version)');
+    assert.ok((await stat(path.join(out, onnx[0]))).size > 1000);
+  });
+});

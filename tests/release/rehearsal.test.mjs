@@ -1,0 +1,144 @@
+// Release rehearsal: in a throwaway copy of the repository, `npm run version-packages` versions the
+// packages from the pending changesets, and `npm run release` builds and publishes every package to
+// a registry this test serves on 127.0.0.1. A fresh project then installs the packages from it.
+// The real checkout is never modified and nothing is published to the real registry.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { changesetProblems, readChangesets } from '../../tools/release/changeset-files.mjs';
+import { createConsumerProject, npmInstall } from '../../tools/release/consumer-project.mjs';
+import { internalVersionProblems } from '../../tools/release/dependency-check.mjs';
+import { scopedNpmrc, startFakeRegistry } from '../../tools/release/fake-registry.mjs';
+import { describeRun, npmEnv, runCommand } from '../../tools/release/npm-env.mjs';
+import { copyRepository, git } from '../../tools/release/repo-copy.mjs';
+import { REPO_ROOT, readJson, workspacePackages } from '../../tools/release/workspace-packages.mjs';
+
+const packages = workspacePackages();
+const names = packages.map((p) => p.name);
+const SCOPE = '@hypertx';
+
+describe('pending changesets', () => {
+  test('.changeset/config.json publishes publicly from main', () => {
+    const config = readJson(path.join(REPO_ROOT, '.changeset/config.json'));
+    assert.equal(config.access, 'public');
+    assert.equal(config.baseBranch, 'main');
+    for (const group of [...(config.fixed ?? []), ...(config.linked ?? [])]) for (const n of group) assert.ok(names.includes(n), n);
+    for (const n of config.ignore ?? []) assert.ok(names.includes(n), n);
+  });
+
+  test('each changeset names workspace packages with patch/minor/major and has a summary', () => {
+    const problems = changesetProblems(readChangesets(path.join(REPO_ROOT, '.changeset')), names);
+    assert.deepEqual(problems, []);
+  });
+});
+
+describe('release rehearsal against a loopback registry', () => {
+  let registry;
+  let tmp;
+  let repo;
+  let before_;
+  let status;
+  let version;
+  let release;
+  let released = new Map(); // name → version after `version-packages`
+
+  before(async () => {
+    registry = await startFakeRegistry();
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'hypertx-release-rehearsal-'));
+    repo = await copyRepository(path.join(tmp, 'repo'));
+    await appendFile(path.join(repo, '.npmrc'), '\n' + scopedNpmrc(registry, SCOPE));
+    before_ = new Map(workspacePackages(repo).map((p) => [p.name, p.version]));
+    // What changesets plans, to compare with what `version` does.
+    status = await runCommand('npx', ['--no-install', 'changeset', 'status', '--output=release-plan.json'], { cwd: repo });
+    version = await runCommand('npm', ['run', 'version-packages'], { cwd: repo });
+    released = new Map(workspacePackages(repo).map((p) => [p.name, p.version]));
+    // Every npm call of the release goes to loopback: the scope via .npmrc and env (changesets
+    // reads the env), the default registry too, so nothing can reach the real one.
+    const env = npmEnv({ npm_config_registry: registry.url, [`npm_config_${SCOPE}:registry`]: registry.url, TURBO_TELEMETRY_DISABLED: '1' });
+    release = await runCommand('npm', ['run', 'release'], { cwd: repo, env, timeoutMs: 300_000 });
+  });
+
+  after(async () => {
+    await registry?.close();
+    if (tmp && !process.env.HYPERTX_KEEP_RELEASE_TMP) await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('`changeset status` plans a release from the pending changesets', () => {
+    assert.equal(status.code, 0, describeRun(status));
+    const plan = JSON.parse(readFileSync(path.join(repo, 'release-plan.json'), 'utf8'));
+    assert.ok(plan.releases.length > 0, 'no package would be released: are there changesets in .changeset/?');
+  });
+
+  test('`npm run version-packages` applies exactly the planned versions, changelogs and lockfile', async () => {
+    assert.equal(version.code, 0, describeRun(version));
+    const plan = JSON.parse(readFileSync(path.join(repo, 'release-plan.json'), 'utf8'));
+    for (const r of plan.releases) {
+      assert.equal(released.get(r.name), r.newVersion, `${r.name}: planned ${r.newVersion}, got ${released.get(r.name)}`);
+      const pkg = packages.find((p) => p.name === r.name);
+      const changelog = path.join(repo, pkg.relDir, 'CHANGELOG.md');
+      assert.ok(existsSync(changelog), `${r.name}: no CHANGELOG.md`);
+      assert.match(await readFile(changelog, 'utf8'), new RegExp(`## ${r.newVersion.replace(/\./g, '\\.')}`));
+    }
+    assert.deepEqual(readChangesets(path.join(repo, '.changeset')), [], 'changesets left after versioning');
+    assert.deepEqual(internalVersionProblems(workspacePackages(repo)), []);
+    const lock = JSON.parse(await readFile(path.join(repo, 'package-lock.json'), 'utf8'));
+    for (const p of packages) assert.equal(lock.packages[p.relDir]?.version, released.get(p.name), `package-lock.json: ${p.relDir}`);
+  });
+
+  test('the real checkout is untouched', () => {
+    for (const p of workspacePackages()) assert.equal(p.version, before_.get(p.name), `${p.name} changed in ${REPO_ROOT}`);
+    for (const c of readChangesets(path.join(REPO_ROOT, '.changeset'))) assert.ok(existsSync(path.join(REPO_ROOT, '.changeset', c.file)));
+  });
+
+  test('`npm run release` builds and publishes every package with its new version as latest', async () => {
+    assert.equal(release.code, 0, describeRun(release));
+    for (const p of packages) {
+      const v = released.get(p.name);
+      const doc = registry.packuments.get(p.name);
+      assert.ok(doc, `${p.name} was not published\n${describeRun(release)}`);
+      assert.deepEqual(Object.keys(doc.versions), [v]);
+      assert.equal(doc['dist-tags'].latest, v);
+      for (const [dep, range] of Object.entries(doc.versions[v].dependencies ?? {})) {
+        if (released.has(dep)) assert.equal(range, released.get(dep), `${p.name}@${v} depends on ${dep}@${range}`);
+      }
+    }
+    assert.deepEqual([...registry.packuments.keys()].sort(), [...names].sort(), 'something else was published');
+  });
+
+  test('the release tagged each package in git', async () => {
+    const tags = (await git(repo, ['tag', '--list'])).split('\n').filter(Boolean).sort();
+    assert.deepEqual(tags, packages.map((p) => `${p.name}@${released.get(p.name)}`).sort());
+  });
+
+  test('releasing again publishes nothing (versions on the registry are skipped)', async () => {
+    const env = npmEnv({ npm_config_registry: registry.url, [`npm_config_${SCOPE}:registry`]: registry.url });
+    const again = await runCommand('npx', ['--no-install', 'changeset', 'publish'], { cwd: repo, env });
+    assert.equal(again.code, 0, describeRun(again));
+    const puts = registry.requests.filter((r) => r.method === 'PUT');
+    assert.equal(puts.length, packages.length, `expected ${packages.length} publishes, saw ${puts.length}`);
+  });
+
+  test('a fresh project installs every package from the registry (latest)', async () => {
+    const project = path.join(tmp, 'consumer');
+    await createConsumerProject(project, { npmrc: scopedNpmrc(registry, SCOPE, { withToken: false }) });
+    const install = await npmInstall(project, names);
+    assert.equal(install.code, 0, describeRun(install));
+    for (const p of packages) {
+      const installed = readJson(path.join(project, 'node_modules', ...p.name.split('/'), 'package.json'));
+      assert.equal(installed.version, released.get(p.name), p.name);
+    }
+    const cli = packages.find((p) => p.manifest.bin);
+    const run = await runCommand('npx', ['--no-install', 'hypertx', '--version'], { cwd: project });
+    assert.equal(run.code, 0, describeRun(run));
+    assert.equal(run.stdout.trim(), released.get(cli.name));
+    // The tarballs npm installed are the ones published (npm may take them from its cache by integrity).
+    const lock = JSON.parse(await readFile(path.join(project, 'package-lock.json'), 'utf8'));
+    for (const p of packages) {
+      const published = registry.packuments.get(p.name).versions[released.get(p.name)].dist.integrity;
+      assert.equal(lock.packages[`node_modules/${p.name}`]?.integrity, published, `${p.name}: installed tarball is not the published one`);
+    }
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * An empty npm project outside the repository, set up the way a user would install hypertx:
+ * no workspace, no hoisted node_modules above it, install scripts of the native/ download-on-install
+ * dependencies denied (onnxruntime-node's postinstall fetches from outside the npm registry and
+ * fails offline; its CPU binary ships in the tarball anyway).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runCommand, npmEnv, describeRun } from './npm-env.mjs';
+
+/** Install scripts a consumer denies; the same list as the repo root's `allowScripts`. */
+export const DENIED_INSTALL_SCRIPTS = ['onnxruntime-node', 'protobufjs', 'core-js', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+/** Writes package.json (and optionally .npmrc) for an empty ESM consumer project. */
+export async function createConsumerProject(dir, { npmrc } = {}) {
+  await mkdir(dir, { recursive: true });
+  const allowScripts = Object.fromEntries(DENIED_INSTALL_SCRIPTS.map((name) => [name, false]));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'hypertx-consumer', version: '1.0.0', private: true, type: 'module', allowScripts }, null, 2) + '\n',
+  );
+  if (npmrc) await writeFile(path.join(dir, '.npmrc'), npmrc);
+}
+
+/** node_modules folders Node would search above `dir` (there must be none, or the test leaks). */
+export function ancestorNodeModules(dir) {
+  const found = [];
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'node_modules'))) found.push(path.join(d, 'node_modules'));
+    if (path.dirname(d) === d) break;
+  }
+  return found;
+}
+
+/** `npm install <specs>` in the project (third-party packages come from the npm registry or its cache). */
+export async function npmInstall(dir, specs, { env = npmEnv(), timeoutMs = 300_000 } = {}) {
+  return runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], { cwd: dir, env, timeoutMs });
+}
+
+/** Every import specifier a package offers: "@hypertx/export", "@hypertx/export/testing", … */
+export function publicSpecifiers(manifest) {
+  const subpaths = Object.keys(manifest.exports ?? { '.': manifest.main }).filter((s) => s !== './package.json' && !s.includes('*'));
+  return subpaths.map((s) => (s === '.' ? manifest.name : manifest.name + s.slice(1)));
+}
+
+/**
+ * Imports each specifier in a fresh Node process started in `cwd` and returns, per specifier, its
+ * sorted export names and the file it resolved to (or the error).
+ * `resolveAs` maps a specifier to what to import (default: the specifier itself).
+ */
+export async function importInChild(cwd, specifiers, resolveAs = (s) => s) {
+  const targets = Object.fromEntries(specifiers.map((s) => [s, resolveAs(s)]));
+  const script = `
+    const targets = ${JSON.stringify(targets)};
+    const out = {};
+    for (const [spec, target] of Object.entries(targets)) {
+      try {
+        const resolved = import.meta.resolve(target);
+        const mod = await import(target);
+        out[spec] = { resolved, names: Object.keys(mod).sort() };
+      } catch (err) {
+        out[spec] = { error: String(err && err.stack || err) };
+      }
+    }
+    process.stdout.write(JSON.stringify(out));
+    process.exit(0); // some libraries keep worker handles open
+  `;
+  const run = await runCommand(process.execPath, ['--input-type=module', '-e', script], { cwd, env: npmEnv(), timeoutMs: 120_000 });
+  if (run.code !== 0) throw new Error(describeRun(run));
+  return JSON.parse(run.stdout);
+}
+
+/** file:// URL of a workspace package's entry for a specifier (for comparing with the installed copy). */
+export function workspaceEntryUrl(pkg, specifier) {
+  const sub = specifier === pkg.name ? '.' : '.' + specifier.slice(pkg.name.length);
+  const target = pkg.manifest.exports?.[sub];
+  const file = typeof target === 'string' ? target : (target?.import ?? target?.default);
+  if (!file) throw new Error(`${pkg.name}: exports["${sub}"] has no import target`);
+  return pathToFileURL(path.join(pkg.dir, file)).href;
+}
