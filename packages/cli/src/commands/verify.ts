@@ -29,7 +29,8 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
       hint: 'verify checks files written by hypertx compile.',
     });
   }
-  const support = await loadRawSupport(options.support, meta.input);
+  // Unlabelled images (<support>/_unlabeled) are loaded too: compile calibrated int8 files on them.
+  const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined });
   const missing = support.classNames.filter((c) => !meta.labels.includes(c));
   if (missing.length > 0) {
     throw new HypertxError('E_LABELS_MISMATCH', `${options.support} has classes the model does not know: ${missing.join(', ')} (model labels: ${meta.labels.join(', ')})`, {
@@ -38,7 +39,8 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
     });
   }
 
-  const outputs = await runFile(runnerFormat, bytes, support.pixels, support.count);
+  const plugin = await loadPlugin(runnerFormat);
+  const outputs = await runFile(plugin, runnerFormat, bytes, support.pixels, support.count);
   const problems: string[] = [];
   const classes = outputs.shape[1];
   if (classes !== meta.labels.length) problems.push(`the output has ${classes} classes but the metadata lists ${meta.labels.length} labels`);
@@ -53,14 +55,24 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
   }
 
   let reference: ReturnType<typeof compareOutputs> | undefined;
+  let versusFloat: ReturnType<typeof compareOutputs> | undefined;
   if (options.reference) {
     const { readCnnFile, runReference } = await import('@hypertx/export');
     const cnn = await readCnnFile(options.reference);
-    const expected = runReference(cnn, support.pixels, support.count);
-    reference = compareOutputs(Float32Array.from(expected.probabilities), outputs.probabilities, classes, {
-      atol: summary.format === 'tflite-int8' ? 2 / 256 : options.atol,
+    const float = Float32Array.from(runReference(cnn, support.pixels, support.count).probabilities);
+    // A quantised file is held to what its own int8 graph computes (as compile does), quantised from
+    // the reference with the same calibration images; its distance from the float network is reported.
+    const own = plugin.expectedOutputs?.(cnn, { calibration: support.calibration }, support.pixels, support.count);
+    reference = compareOutputs(own?.probabilities ?? float, outputs.probabilities, classes, {
+      atol: plugin.quantized ? 2 / 256 : options.atol,
     });
-    if (!reference.ok) problems.push(`differs from the reference ${options.reference}: ${reference.summary}`);
+    if (own) versusFloat = compareOutputs(float, outputs.probabilities, classes, { atol: 1 });
+    if (!reference.ok) {
+      problems.push(
+        `differs from the reference ${options.reference}${own ? ' quantised like compile does' : ''}: ${reference.summary}` +
+          (own ? ` (int8 files are compared with the reference quantised on the same support folder, ${options.support}, as at compile time)` : ''),
+      );
+    }
   }
 
   const result = {
@@ -70,6 +82,7 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
     images: support.count,
     supportAccuracy: correct / support.count,
     reference: reference ? { maxAbsDiff: reference.maxAbsDiff, argmaxAgreement: reference.argmaxAgreement } : undefined,
+    versusFloat: versusFloat ? { maxAbsDiff: versusFloat.maxAbsDiff, argmaxAgreement: versusFloat.argmaxAgreement } : undefined,
     problems,
   };
   if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -81,8 +94,7 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
   return result.ok ? EXIT.ok : EXIT.verification;
 }
 
-async function runFile(format: FormatId, bytes: Uint8Array, pixels: Float32Array, count: number): Promise<RunOutputs> {
-  const plugin: FormatPlugin = await loadPlugin(format);
+async function runFile(plugin: FormatPlugin, format: FormatId, bytes: Uint8Array, pixels: Float32Array, count: number): Promise<RunOutputs> {
   if (!plugin.createRunner) throw new HypertxError('E_NO_RUNTIME', `no runtime can run ${format} files`, { kind: 'usage' });
   const runner = await plugin.createRunner(bytes);
   try {

@@ -43,7 +43,7 @@ before(async () => {
   work = await makeTempDir();
   model = await createSmallModel(work, 'small', { seed: 1 });
   otherModel = await createSmallModel(work, 'other', { seed: 2 });
-  compiled = await runCli(['compile', SUPPORT, '-m', model, '-f', 'onnx,tflite,c-array,hxcnn', '-o', out() + '/', '--json'], { cwd: work });
+  compiled = await runCli(['compile', SUPPORT, '-m', model, '-f', 'onnx,tflite,tflite-int8,c-array,hxcnn', '-o', out() + '/', '--json'], { cwd: work });
   assert.equal(compiled.code, 0, describeRun(compiled));
   json = parseJson<CompileJson>(compiled);
 });
@@ -62,23 +62,28 @@ describe('compile --json', () => {
   it('lists every file with path, format, bytes and verified; the bytes are the file sizes', async () => {
     assert.deepEqual(
       json.files.map((f) => f.format),
-      ['onnx', 'tflite', 'c-array', 'hxcnn'],
+      ['onnx', 'tflite', 'tflite-int8', 'c-array', 'hxcnn'],
     );
     for (const f of json.files) {
       assert.equal(typeof f.path, 'string');
       assert.ok(f.paths.includes(f.path), `${f.format}: path is one of paths`);
       assert.equal(typeof f.verified, 'boolean');
-      if (f.format !== 'c-array') assert.equal((await stat(f.path)).size, f.bytes, `${f.path}: bytes`);
+      assert.equal((await stat(f.path)).size, f.bytes, `${f.path}: bytes`);
     }
     const byFormat = Object.fromEntries(json.files.map((f) => [f.format, f]));
-    for (const format of ['onnx', 'tflite', 'hxcnn']) {
+    for (const format of ['onnx', 'tflite', 'tflite-int8', 'c-array', 'hxcnn']) {
       const f = byFormat[format]!;
       assert.equal(f.verified, true, `${format} verified`);
       assert.ok(f.runtime && f.runtime.length > 0, `${format} names its runtime`);
-      assert.ok(f.maxAbsDiff !== null && f.maxAbsDiff <= 1e-4, `${format}: max |Δp| ${f.maxAbsDiff}`);
+      // Float files match the generated network; int8 files match their own int8 graph (within 2/256).
+      const tolerance = format === 'tflite-int8' || format === 'c-array' ? 2 / 256 : 1e-4;
+      assert.ok(f.maxAbsDiff !== null && f.maxAbsDiff <= tolerance, `${format}: max |Δp| ${f.maxAbsDiff}`);
     }
     assert.match(byFormat['onnx']!.runtime!, /onnxruntime/);
-    assert.match(byFormat['tflite']!.runtime!, /LiteRT/);
+    for (const format of ['tflite', 'tflite-int8', 'c-array']) assert.match(byFormat[format]!.runtime!, /LiteRT/);
+    // How far int8 moved the probabilities from the float network is reported alongside.
+    const versusFloat = (byFormat['tflite-int8'] as unknown as { versusFloat: { maxAbsDiff: number; argmaxAgreement: number } }).versusFloat;
+    assert.equal(typeof versusFloat.maxAbsDiff, 'number');
   });
 
   it('writes exactly the listed files into -o dir/, named from the support folder, and no temp files', async () => {
@@ -88,9 +93,10 @@ describe('compile --json', () => {
       'glyphs-5way-1shot.tflite',
       'glyphs-5way-1shot_int8.cc',
       'glyphs-5way-1shot_int8.h',
+      'glyphs-5way-1shot_int8.tflite',
     ]);
     const cArray = json.files.find((f) => f.format === 'c-array')!;
-    assert.deepEqual(cArray.paths.map((p) => p.slice(out().length + 1)), ['glyphs-5way-1shot_int8.h', 'glyphs-5way-1shot_int8.cc']);
+    assert.deepEqual(cArray.paths.map((p) => p.slice(out().length + 1)).sort(), ['glyphs-5way-1shot_int8.cc', 'glyphs-5way-1shot_int8.h']);
     assert.match(await readFile(join(out(), 'glyphs-5way-1shot_int8.cc'), 'utf8'), /unsigned char/);
   });
 
@@ -134,6 +140,7 @@ describe('inspect', () => {
   const cases: [file: string, format: RegExp, ops: RegExp][] = [
     ['glyphs-5way-1shot.onnx', /ONNX/, /Conv/],
     ['glyphs-5way-1shot.tflite', /TFLite float32/, /CONV_2D/],
+    ['glyphs-5way-1shot_int8.tflite', /TFLite int8/, /QUANTIZE/],
     ['glyphs-5way-1shot.hxcnn', /hypertx CNN \(IR\)/, /conv2d/],
   ];
   for (const [name, format, ops] of cases) {
@@ -183,6 +190,14 @@ describe('verify', () => {
     const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot.tflite'), '-s', SUPPORT, '-r', join(out(), 'glyphs-5way-1shot.hxcnn')]);
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /^✓ .*glyphs-5way-1shot\.tflite \(tflite\): 5 images/);
+  });
+
+  it('checks the int8 file against the reference too: exit 0', async () => {
+    const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot_int8.tflite'), '-s', SUPPORT, '-r', join(out(), 'glyphs-5way-1shot.hxcnn'), '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    const v = parseJson<{ ok: boolean; format: string; reference: { maxAbsDiff: number } }>(r);
+    assert.equal(v.format, 'tflite-int8');
+    assert.ok(v.reference.maxAbsDiff <= 2 / 256, `max |Δp| ${v.reference.maxAbsDiff}`);
   });
 
   it('exits 4 when the reference is a different network, naming the reference', async () => {
