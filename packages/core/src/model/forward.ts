@@ -105,10 +105,11 @@ function encoder(config: HyperTransformerConfig, dims: TransformerDims, prefix: 
     const p = `${prefix}/block${b}`;
     const qkv = dense(x, view(views, `${p}/qkv/kernel`), view(views, `${p}/qkv/bias`));
     const [q, k, v] = tf.split(qkv, [qk, qk, vd], 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const toHeads = (t: tf.Tensor2D, dh: number) => tf.reshape(tf.transpose(tf.reshape(t, [T, L, heads, dh]), [0, 2, 1, 3]), [T * heads, L, dh]) as tf.Tensor3D;
+    // [T·L, h·dh] → [T, h, L, dh] (batched matMul takes the two batch axes as they are).
+    const toHeads = (t: tf.Tensor2D, dh: number) => tf.transpose(tf.reshape(t, [T, L, heads, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
     const scores = tf.mul(tf.matMul(toHeads(q, dq), toHeads(k, dq), false, true), scale);
     const ctx = tf.matMul(tf.softmax(scores), toHeads(v, dv));
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [T, heads, L, dv]), [0, 2, 1, 3]), [T * L, vd]) as tf.Tensor2D;
+    const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [T * L, vd]) as tf.Tensor2D;
     const attn = dense(merged, view(views, `${p}/attention_output/kernel`), view(views, `${p}/attention_output/bias`));
     const x1 = layerNorm(tf.add(x, attn), view(views, `${p}/ln1/gamma`), view(views, `${p}/ln1/beta`), eps);
     const h =

@@ -10,13 +10,20 @@ import { tapeOn } from './conv.js';
 
 export type DenseActivation = 'linear' | 'relu';
 
+/** matMul + add (+ relu): 2–3 kernel calls; tf.fused.matMul adds ~4 engine-level reshapes per call. */
+function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null, activation: DenseActivation): tf.Tensor2D {
+  let y: tf.Tensor2D = tf.matMul(x, w);
+  if (b) y = tf.add(y, b);
+  return activation === 'relu' ? tf.relu(y) : y;
+}
+
 type Dense = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 type DenseNoBias = (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 function makeDense(activation: DenseActivation): Dense {
   return tf.customGrad(((...args: unknown[]) => {
     const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const y = tf.fused.matMul({ a: x, b: w, bias: b, activation }) as tf.Tensor2D;
+    const y = affine(x, w, b, activation);
     save(activation === 'relu' ? [x, w, y] : [x, w]);
     return {
       value: y,
@@ -45,7 +52,7 @@ const denseByActivation: Record<DenseActivation, Dense> = { linear: makeDense('l
 
 /** `act(x·W + b)`, x `[M, K]`, W `[K, N]`, b `[N]`. */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null, activation: DenseActivation = 'linear'): tf.Tensor2D {
-  if (!tapeOn()) return tf.fused.matMul({ a: x, b: w, ...(b ? { bias: b } : {}), activation }) as tf.Tensor2D;
+  if (!tapeOn()) return affine(x, w, b, activation);
   if (b === null) {
     const y = matmulNoBias(x, w);
     return activation === 'relu' ? tf.relu(y) : y;

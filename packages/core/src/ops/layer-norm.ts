@@ -35,8 +35,9 @@ function make(epsilon: number): LayerNormFn {
 /** `(x − mean) / sqrt(var + ε) · γ + β` over the last axis of `[M, E]`. */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor2D {
   if (!tapeOn()) {
-    const { mean, variance } = tf.moments(x, 1, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta) as tf.Tensor2D;
+    const centred = tf.sub(x, tf.mean(x, 1, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), 1, true), epsilon));
+    return tf.add(tf.mul(tf.mul(centred, rstd), gamma), beta) as tf.Tensor2D;
   }
   let fn = cache.get(epsilon);
   if (!fn) {
