@@ -17,25 +17,29 @@ const { config, training } = preset('omniglot-1shot');
 const episodesFor = (T) => (step, seed) => Array.from({ length: T }, (_, i) =>
   makeSyntheticEpisode(config, { ways: training.ways, shots: training.shots, queriesPerClass: training.queriesPerClass, seed: seed * 1e6 + step * 100 + i }));
 
-async function trainingRate(T, runs, stepsPerRun) {
+async function trainingRate(T, runs, stepsPerRun, workers = 0) {
   const model = createHyperTransformer(config, 1);
   const source = episodesFor(T);
   // Episodes are made outside the timed region: this measures the model step, not the sampler.
   const batches = Array.from({ length: 2 + runs * stepsPerRun }, (_, s) => source(s, 1));
-  const trainer = new Trainer(model, { episodes: (s) => batches[s], optimizer: { name: 'sgd' }, schedule: { kind: 'exponential', lr: training.learningRate, decayRate: training.decayRate, decaySteps: training.decaySteps } });
+  const trainer = new Trainer(model, { episodes: (s) => batches[s], workers, optimizer: { name: 'sgd' }, schedule: { kind: 'exponential', lr: training.learningRate, decayRate: training.decayRate, decaySteps: training.decaySteps } });
   for (let i = 0; i < 2; i++) await trainer.trainStep(batches[i]);
   const rates = [];
+  const cpuRates = [];
   let s = 2;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let k = 0; k < stepsPerRun; k++) await trainer.trainStep(batches[s++]);
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     rates.push((T * stepsPerRun * 1000) / ms);
+    cpuRates.push((T * stepsPerRun * 1000) / ((c.user + c.system) / 1000));
     sampleRss();
   }
   const tensorsAfter = tf.memory().numTensors;
   let profile = null;
-  if (T === 8) {
+  if (T === 8 && workers === 0) {
     const p = await tf.profile(async () => { await trainer.trainStep(batches[0]); });
     const byKernel = new Map();
     for (const k of p.kernels) {
@@ -53,9 +57,19 @@ async function trainingRate(T, runs, stepsPerRun) {
       topKernels: [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15).map(([name, v]) => ({ name, ms: +v.ms.toFixed(1), calls: v.calls, share: +(v.ms / total).toFixed(3) })),
     };
   }
-  trainer.dispose();
+  await trainer.close();
   model.dispose();
-  return { episodesPerStep: T, runs: rates.map((r) => +r.toFixed(2)), medianEpisodesPerSecond: +median(rates).toFixed(2), stepsPerRun, tensorsAfter, profile };
+  return {
+    episodesPerStep: T,
+    threads: workers + 1,
+    runs: rates.map((r) => +r.toFixed(2)),
+    medianEpisodesPerSecond: +median(rates).toFixed(2),
+    // episodes per CPU-second (all threads): what the code achieves per core, independent of other load
+    medianEpisodesPerCpuSecond: +median(cpuRates).toFixed(2),
+    stepsPerRun,
+    tensorsAfter,
+    profile,
+  };
 }
 
 async function generationLatency(model, ways, repeats) {
@@ -71,10 +85,12 @@ async function generationLatency(model, ways, repeats) {
   return { ways, shots: 1, repeats, medianMs: +median(times).toFixed(2), minMs: +Math.min(...times).toFixed(2) };
 }
 
+const loadBefore = os.loadavg();
 const results = {};
-for (const [T, runs, steps] of [[1, 5, 6], [4, 5, 2], [8, 5, 2]]) {
-  results[`T${T}`] = await trainingRate(T, runs, steps);
-  console.error(`training T=${T}: ${results[`T${T}`].medianEpisodesPerSecond} episodes/s`);
+for (const [T, runs, steps, workers] of [[1, 5, 4, 0], [8, 5, 2, 0], [16, 3, 1, 0], [16, 3, 1, 1]]) {
+  const key = `T${T}${workers ? `-threads${workers + 1}` : ''}`;
+  results[key] = await trainingRate(T, runs, steps, workers);
+  console.error(`training ${key}: ${results[key].medianEpisodesPerSecond} episodes/s (${results[key].medianEpisodesPerCpuSecond} per CPU-second)`);
 }
 const dir = await mkdtemp(join(os.tmpdir(), 'hypertx-bench-'));
 await saveModel(join(dir, 'model.ckpt'), createHyperTransformer(config, 1));
@@ -87,7 +103,7 @@ const best = Object.values(results).reduce((a, b) => (b.medianEpisodesPerSecond 
 const out = {
   benchmark: 'core',
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore.map((v) => +v.toFixed(2)), loadAverageAfter: os.loadavg().map((v) => +v.toFixed(2)) },
   backend: backend.tfBackend,
   preset: 'omniglot-1shot',
   episode: { ways: training.ways, shots: training.shots, queriesPerClass: training.queriesPerClass, channels: config.cnn.channels },
