@@ -94,6 +94,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--steps <n>', 'training steps', parseInteger('--steps'))
     .option('--checkpoint-dir <dir>', 'where checkpoints and the training log go', 'runs/train')
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
+    .option('--init <file>', 'start a new run from these weights (.hxmodel/.hxckpt of the same config)')
     .option('--seed <n>', 'seed for initialisation and episodes', parseInteger('--seed'), 0)
     .addOption(backendOption())
     .option('--json', 'print the final summary as JSON')

@@ -14,6 +14,7 @@ interface TrainOptions {
   steps?: number;
   checkpointDir: string;
   resume?: boolean;
+  init?: string;
   seed: number;
   backend: string;
   json?: boolean;
@@ -46,6 +47,7 @@ export async function run(options: TrainOptions): Promise<number> {
       resume: options.resume === true,
       seed: options.seed,
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      ...(options.init !== undefined ? { init: options.init } : {}),
       shouldStop: () => stopRequested,
       onEvent: (e) => {
         if (e.type === 'start') {

@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   Trainer,
+  assertSameConfig,
   createHyperTransformer,
+  loadCheckpoint,
+  modelFromState,
   createProtoNet,
   evaluate,
   preset,
@@ -42,6 +45,8 @@ export interface RunOptions {
   seed: number;
   /** Overrides recipe.steps. */
   steps?: number;
+  /** Start a new run from these weights (a .hxmodel/.hxckpt of the same config) instead of a random init. */
+  init?: string;
   onEvent?: (event: TrainingEvent) => void;
   /** Polled between steps; when it returns true the run checkpoints and returns. */
   shouldStop?: () => boolean;
@@ -96,7 +101,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   };
   const trainer = resuming
     ? await Trainer.resume(files.checkpoint, trainerOptions, config)
-    : new Trainer(createModel(recipe.kind, config, options.seed), trainerOptions);
+    : new Trainer(options.init ? await initialWeights(options.init, recipe.kind, config) : createModel(recipe.kind, config, options.seed), trainerOptions);
 
   if (resuming) await truncateLog(files.log, trainer.step);
   let best = resuming ? await bestSoFar(files.log) : null;
@@ -160,6 +165,13 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
 
 function createModel(kind: TrainingRecipe['kind'], config: HyperTransformerConfig, seed: number): EpisodicModel {
   return kind === 'protonet' ? createProtoNet(config, seed) : createHyperTransformer(config, seed);
+}
+
+async function initialWeights(file: string, kind: TrainingRecipe['kind'], config: HyperTransformerConfig): Promise<EpisodicModel> {
+  const state = await loadCheckpoint(file);
+  assertSameConfig(state, config, file);
+  if (state.kind !== kind) throw new HypertxError('E_RUN_INIT', `${file} holds a ${state.kind}, but the recipe trains a ${kind}`, { kind: 'input', path: file });
+  return modelFromState(state);
 }
 
 async function log(file: string, entry: Record<string, unknown>): Promise<void> {
