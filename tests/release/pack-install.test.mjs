@@ -44,6 +44,20 @@ describe('what each package would publish', () => {
     });
   }
 
+  test('each package has a README (install, example, API) and the root README links it', async () => {
+    const root = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const p of packages) {
+      const file = path.join(p.dir, 'README.md');
+      assert.ok(existsSync(file), `${p.relDir}/README.md is missing`);
+      const readme = await readFile(file, 'utf8');
+      assert.match(readme, new RegExp(`^# ${p.name}`, 'm'), `${p.relDir}/README.md: title`);
+      assert.match(readme, new RegExp(`npm install [^\\n]*${p.name}\\b`), `${p.relDir}/README.md: no \`npm install ${p.name}\``);
+      assert.match(readme, /^```(ts|sh|js)/m, `${p.relDir}/README.md: no example`);
+      assert.match(readme, /^##+ .*\bAPI\b/m, `${p.relDir}/README.md: no API section`);
+      assert.ok(root.includes(`](${p.relDir})`), `README.md does not link ${p.relDir}`);
+    }
+  });
+
   test('dependencies between workspace packages name the current versions', () => {
     assert.deepEqual(internalVersionProblems(packages), []);
   });
@@ -129,6 +143,28 @@ describe('installed from the tarballs into an empty project', () => {
     await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
     const run = await runCommand(process.execPath, [TSC, '-p', project], { cwd: project });
     assert.equal(run.code, 0, describeRun(run));
+  });
+
+  test('the TypeScript examples in the installed READMEs type-check against the installed packages', async () => {
+    requireInstall();
+    const files = [];
+    for (const p of packages) {
+      const readme = await readFile(path.join(project, 'node_modules', ...p.name.split('/'), 'README.md'), 'utf8');
+      const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+      blocks.forEach((code, i) => files.push({ name: `readme-${p.name.split('/')[1]}-${i}.ts`, code }));
+    }
+    await Promise.all(files.map((f) => writeFile(path.join(project, f.name), f.code)));
+    const tsconfig = {
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: files.map((f) => f.name),
+    };
+    await writeFile(path.join(project, 'tsconfig.readme.json'), JSON.stringify(tsconfig));
+    const run = await runCommand(process.execPath, [TSC, '-p', path.join(project, 'tsconfig.readme.json')], { cwd: project });
+    // Snippets may use names they do not define (TS2304, e.g. `support`); anything else means the
+    // README shows an API the package does not have.
+    const errors = run.stdout.split('\n').filter((l) => /error TS\d+/.test(l) && !/error TS2304:/.test(l));
+    assert.deepEqual(errors, [], describeRun(run));
+    assert.ok(run.code === 0 || run.stdout.includes('error TS2304'), describeRun(run));
   });
 
   test('`npx hypertx --help` and `--version` run the installed bin', async () => {
