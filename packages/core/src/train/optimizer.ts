@@ -88,7 +88,7 @@ export class FlatOptimizer {
 
 /** Scales `grad` so its L2 norm is at most `maxNorm`; returns the scaled gradient and the norm before clipping. */
 export function clipByGlobalNorm(grad: tf.Tensor1D, maxNorm: number | undefined): { grad: tf.Tensor1D; norm: number } {
-  const norm = tf.tidy(() => tf.norm(grad).dataSync()[0] as number);
+  const norm = tf.tidy(() => tf.sqrt(tf.sum(tf.square(grad))).dataSync()[0] as number); // tf.norm goes through pow(abs(x), 2)
   if (!maxNorm || !(norm > maxNorm)) return { grad, norm };
   return { grad: tf.mul(grad, maxNorm / norm) as tf.Tensor1D, norm };
 }
