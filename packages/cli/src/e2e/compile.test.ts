@@ -101,7 +101,7 @@ describe('compile --json', () => {
   });
 
   it('reports the timing breakdown and keeps stderr free of progress and stack traces', () => {
-    for (const phase of ['startup', 'imports', 'modelLoad', 'imageLoad', 'generate', 'exportAndVerify', 'total']) {
+    for (const phase of ['startup', 'imports', 'modelLoad', 'imageLoad', 'generate', 'exportAndVerify', 'total', 'cpu']) {
       assert.equal(typeof json.timingsMs[phase], 'number', `timingsMs.${phase}`);
     }
     assert.doesNotMatch(compiled.stderr, STACK_FRAME);
