@@ -26,6 +26,9 @@ class GradientWorker {
 
   constructor(init: WorkerInit) {
     this.worker = new Worker(new URL('./grad-worker.js', import.meta.url), { workerData: init });
+    // An idle worker must not keep the process alive (a caller that forgets close() still exits);
+    // it is ref'd while a job is pending.
+    this.worker.unref();
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (m: { ready?: boolean; error?: string }) => {
         if (m.ready === undefined) return;
@@ -41,6 +44,7 @@ class GradientWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      if (this.pending.size === 0) this.worker.unref();
       if (m.ok) p.resolve({ loss: m.loss, gradient: m.gradient, predicted: m.predicted, queryLabels: m.queryLabels });
       else p.reject(new HypertxError(m.code ?? 'E_TRAIN_WORKER', `gradient worker: ${m.error}`, { kind: 'internal' }));
     });
@@ -54,6 +58,7 @@ class GradientWorker {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.worker.ref();
       const job: WorkerJob = { id, params, episodes, bnMode };
       this.worker.postMessage(job);
     });
