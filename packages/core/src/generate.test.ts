@@ -45,6 +45,9 @@ for (const variant of ['all-generated', 'logits-only', 'generated-bias', 'lrelu'
     const ref = runReference(cnn, query.raw, 5);
     const diff = maxAbsDiff(tfLogits, ref.logits);
     assert.ok(diff <= 1e-4, `max |Δlogit| = ${diff}`);
+    const folded = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'], foldBatchNorm: true });
+    const foldedDiff = maxAbsDiff(tfLogits, runReference(folded, query.raw, 5).logits);
+    assert.ok(foldedDiff <= 1e-4, `with foldBatchNorm: max |Δlogit| = ${foldedDiff}`);
     model.dispose();
   });
 }
