@@ -108,20 +108,29 @@ describe('release rehearsal against a loopback registry', () => {
     assert.deepEqual([...registry.packuments.keys()].sort(), [...names].sort(), 'something else was published');
   });
 
+  /** The tests below look at what the release did: without it they would prove nothing. */
+  function requireRelease() {
+    assert.equal(release.code, 0, `needs a successful \`npm run release\` (see the test above):\n${describeRun(release, 1500)}`);
+  }
+
   test('the release tagged each package in git', async () => {
+    requireRelease();
     const tags = (await git(repo, ['tag', '--list'])).split('\n').filter(Boolean).sort();
     assert.deepEqual(tags, packages.map((p) => `${p.name}@${released.get(p.name)}`).sort());
   });
 
   test('releasing again publishes nothing (versions on the registry are skipped)', async () => {
+    requireRelease();
+    const puts = () => registry.requests.filter((r) => r.method === 'PUT').length;
+    assert.equal(puts(), packages.length, `the release should have made ${packages.length} publish requests`);
     const env = npmEnv({ npm_config_registry: registry.url, [`npm_config_${SCOPE}:registry`]: registry.url });
     const again = await runCommand('npx', ['--no-install', 'changeset', 'publish'], { cwd: repo, env });
     assert.equal(again.code, 0, describeRun(again));
-    const puts = registry.requests.filter((r) => r.method === 'PUT');
-    assert.equal(puts.length, packages.length, `expected ${packages.length} publishes, saw ${puts.length}`);
+    assert.equal(puts(), packages.length, `publishing again sent publish requests:\n${describeRun(again)}`);
   });
 
   test('a fresh project installs every package from the registry (latest)', async () => {
+    requireRelease();
     const project = path.join(tmp, 'consumer');
     await createConsumerProject(project, { npmrc: scopedNpmrc(registry, SCOPE, { withToken: false }) });
     const install = await npmInstall(project, names);
