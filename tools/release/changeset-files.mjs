@@ -36,7 +36,7 @@ export function changesetProblems(changesets, packageNames) {
       if (!known.has(r.name)) problems.push(`.changeset/${c.file}: "${r.name}" is not a workspace package (${[...known].join(', ')})`);
       if (!BUMPS.has(r.type)) problems.push(`.changeset/${c.file}: "${r.name}": "${r.type}" is not patch, minor or major`);
     }
-    if (!c.summary) problems.push(`.changeset/${c.file}: no summary (it becomes the changelog entry)`);
+    if (!c.summary && !c.error) problems.push(`.changeset/${c.file}: no summary (it becomes the changelog entry)`);
   }
   return problems;
 }
