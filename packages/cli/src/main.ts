@@ -128,7 +128,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('verify')
     .summary('run a model file in its runtime and compare with the reference')
-    .argument('<file>', '.onnx or .tflite file written by hypertx')
+    .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file written by hypertx')
     .requiredOption('-s, --support <dir>', 'support folder whose images to run (class folders)')
     .option('-r, --reference <file.hxcnn>', 'the network as hypertx IR (compile -f hxcnn): compare with its float64 reference')
     .option('--atol <x>', 'tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
@@ -138,7 +138,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('inspect')
     .summary('show layers, parameters, input spec and labels of a model file')
-    .argument('<file>', '.onnx, .tflite or .hxcnn file')
+    .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/inspect.js')));
 

@@ -13,6 +13,7 @@ const FORMAT_NAMES: Record<ModelFileSummary['format'], string> = {
   onnx: 'ONNX',
   tflite: 'TFLite float32',
   'tflite-int8': 'TFLite int8',
+  'c-array': 'C array (TFLite flatbuffer)',
   hxcnn: 'hypertx CNN (IR)',
 };
 

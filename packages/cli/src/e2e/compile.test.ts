@@ -3,7 +3,7 @@
  * `inspect` / `verify` read the files back. One JSON compile is shared by most assertions.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -167,8 +167,19 @@ describe('inspect', () => {
     assert.equal(s.inputs.length, 1);
   });
 
-  it('rejects the C array with exit 3, naming the file', async () => {
-    const file = join(out(), 'glyphs-5way-1shot_int8.h');
+  it('reads the C array through its .cc or its .h: the TFLite int8 model it holds', async () => {
+    for (const name of ['glyphs-5way-1shot_int8.cc', 'glyphs-5way-1shot_int8.h']) {
+      const r = await runCli(['inspect', join(out(), name)]);
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stdout, /C array \(TFLite flatbuffer\)/);
+      assert.match(r.stdout, /holds tflite-int8, tfliteBytes \d+/);
+      assert.match(r.stdout, new RegExp(`labels +5: ${CLASSES[0]}`));
+    }
+  });
+
+  it('names a C source without a byte array: exit 3', async () => {
+    const file = join(work, 'empty.cc');
+    await writeFile(file, '// nothing here\n');
     const r = await runCli(['inspect', file]);
     assert.equal(r.code, 3, describeRun(r));
     assert.ok(r.stderr.includes(file), r.stderr);
@@ -198,6 +209,12 @@ describe('verify', () => {
     const v = parseJson<{ ok: boolean; format: string; reference: { maxAbsDiff: number } }>(r);
     assert.equal(v.format, 'tflite-int8');
     assert.ok(v.reference.maxAbsDiff <= 2 / 256, `max |Δp| ${v.reference.maxAbsDiff}`);
+  });
+
+  it('runs the C array (parsed back from the .cc) against the reference: exit 0', async () => {
+    const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot_int8.cc'), '-s', SUPPORT, '-r', join(out(), 'glyphs-5way-1shot.hxcnn'), '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.equal(parseJson<{ format: string }>(r).format, 'c-array');
   });
 
   it('exits 4 when the reference is a different network, naming the reference', async () => {

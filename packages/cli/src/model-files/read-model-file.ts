@@ -8,7 +8,7 @@ import type { FormatId } from '../compile/output-paths.js';
 
 export interface ModelFileSummary {
   path: string;
-  format: 'onnx' | 'tflite' | 'tflite-int8' | 'hxcnn';
+  format: 'onnx' | 'tflite' | 'tflite-int8' | 'c-array' | 'hxcnn';
   bytes: number;
   /** The `hypertx` metadata entry (labels, input spec, producer), when the file has one. */
   metadata: HypertxMetadata | undefined;
@@ -38,19 +38,21 @@ export async function readModelFile(path: string): Promise<LoadedModelFile> {
     throw new HypertxError('E_NOT_FOUND', `${path} ${what}`, { kind: 'input', path, cause: err });
   }
   const kind = sniff(bytes, path);
+  if (kind === 'c-array') return readCArray(path, bytes);
   if (kind === 'tflite') return readTflite(path, bytes);
   if (kind === 'onnx') return readOnnx(path, bytes);
   return readHxcnn(path, bytes);
 }
 
 /** Decides the format from the content where possible (TFLite has an identifier), else the extension. */
-function sniff(bytes: Uint8Array, path: string): 'tflite' | 'onnx' | 'hxcnn' {
+function sniff(bytes: Uint8Array, path: string): 'tflite' | 'onnx' | 'hxcnn' | 'c-array' {
   if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'TFL3') return 'tflite';
   const lower = path.toLowerCase();
   if (lower.endsWith('.tflite')) return 'tflite';
   if (lower.endsWith('.onnx')) return 'onnx';
   if (lower.endsWith('.hxcnn')) return 'hxcnn';
-  throw new HypertxError('E_UNKNOWN_FORMAT', `${path}: not a model file hypertx knows (expected .onnx, .tflite or .hxcnn)`, {
+  if (lower.endsWith('.cc') || lower.endsWith('.h')) return 'c-array';
+  throw new HypertxError('E_UNKNOWN_FORMAT', `${path}: not a model file hypertx knows (expected .onnx, .tflite, .hxcnn, or a C array .cc/.h)`, {
     kind: 'input',
     path,
   });
@@ -98,6 +100,47 @@ async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelF
       operators: countOps(info.operators.map((op) => info.operatorCodes[op.opcodeIndex]?.name ?? '?')),
       parameters,
       details: { schemaVersion: info.version, subgraphs: info.subgraphCount, signatures: info.signatures.map((s) => s.key).join(', ') },
+    },
+  };
+}
+
+/**
+ * A C array written by compile -f c-array: the .cc holds the .tflite bytes as a `{ 0x.., ... }`
+ * initialiser (the .h only declares it, so a .h is read through its .cc). Summarised as the TFLite
+ * model it holds; `bytes` stay the C source, which the c-array runner parses back.
+ */
+async function readCArray(file: string, bytes: Uint8Array): Promise<LoadedModelFile> {
+  let sourcePath = file;
+  let source = bytes;
+  if (file.toLowerCase().endsWith('.h')) {
+    sourcePath = file.replace(/\.h$/i, '.cc');
+    try {
+      source = new Uint8Array(await readFile(sourcePath));
+    } catch (err) {
+      throw new HypertxError('E_NOT_FOUND', `${file} is a C header; its array is in ${sourcePath}, which can't be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+        kind: 'input',
+        path: sourcePath,
+        cause: err,
+      });
+    }
+  }
+  const { tfliteBytesFromSource } = await import('@hypertx/export-tflite');
+  let tflite: Uint8Array;
+  try {
+    tflite = tfliteBytesFromSource(new TextDecoder().decode(source));
+  } catch (err) {
+    throw new HypertxError('E_C_ARRAY_PARSE', `${sourcePath}: no TFLite byte array in this C source (${(err as Error).message})`, { kind: 'input', path: sourcePath, cause: err });
+  }
+  const inner = await readTflite(sourcePath, tflite);
+  return {
+    bytes: source,
+    runnerFormat: 'c-array',
+    summary: {
+      ...inner.summary,
+      path: file,
+      format: 'c-array',
+      bytes: source.byteLength,
+      details: { holds: inner.summary.format, tfliteBytes: tflite.byteLength, ...inner.summary.details },
     },
   };
 }
