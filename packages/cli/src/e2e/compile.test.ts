@@ -109,7 +109,7 @@ describe('compile --json', () => {
   });
 });
 
-describe('compile (text mode) and output naming', () => {
+describe('compile (text mode) and output naming', { concurrency: 2 }, () => {
   it('without -o writes ./<support-dir name>.* in the working directory and prints one line per file', async () => {
     const cwd = join(work, 'cwd-default');
     await mkdir(cwd);
@@ -136,7 +136,7 @@ describe('compile (text mode) and output naming', () => {
   });
 });
 
-describe('inspect', () => {
+describe('inspect', { concurrency: 2 }, () => {
   const cases: [file: string, format: RegExp, ops: RegExp][] = [
     ['glyphs-5way-1shot.onnx', /ONNX/, /Conv/],
     ['glyphs-5way-1shot.tflite', /TFLite float32/, /CONV_2D/],
@@ -186,7 +186,7 @@ describe('inspect', () => {
   });
 });
 
-describe('verify', () => {
+describe('verify', { concurrency: 2 }, () => {
   it('runs the ONNX file on the support images: exit 0 and every image classified as its folder', async () => {
     const r = await runCli(['verify', join(out(), 'glyphs-5way-1shot.onnx'), '-s', SUPPORT, '--json']);
     assert.equal(r.code, 0, describeRun(r));
@@ -230,7 +230,7 @@ describe('verify', () => {
   });
 });
 
-describe('help and version', () => {
+describe('help and version', { concurrency: 2 }, () => {
   for (const command of ['compile', 'train', 'eval', 'verify', 'inspect']) {
     it(`${command} --help prints its usage on stdout and exits 0`, async () => {
       const r = await runCli([command, '--help']);

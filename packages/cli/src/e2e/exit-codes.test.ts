@@ -49,7 +49,7 @@ async function inPairs<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
   return results;
 }
 
-describe('exit code 2: usage errors', () => {
+describe('exit code 2: usage errors', { concurrency: 2 }, () => {
   const cases: [what: string, args: string[], culprit: string][] = [
     ['an unknown command', ['frobnicate'], 'frobnicate'],
     ['a missing argument', ['compile'], 'support-dir'],
