@@ -14,6 +14,7 @@ import { internalVersionProblems } from '../../tools/release/dependency-check.mj
 import { scopedNpmrc, startFakeRegistry } from '../../tools/release/fake-registry.mjs';
 import { describeRun, npmEnv, runCommand } from '../../tools/release/npm-env.mjs';
 import { copyRepository, git } from '../../tools/release/repo-copy.mjs';
+import { tarballFiles } from '../../tools/release/tarball.mjs';
 import { REPO_ROOT, readJson, workspacePackages } from '../../tools/release/workspace-packages.mjs';
 
 const packages = workspacePackages();
@@ -106,6 +107,19 @@ describe('release rehearsal against a loopback registry', () => {
       }
     }
     assert.deepEqual([...registry.packuments.keys()].sort(), [...names].sort(), 'something else was published');
+  });
+
+  test('each published tarball carries its new version and changelog', async () => {
+    requireRelease();
+    for (const p of packages) {
+      const v = released.get(p.name);
+      const url = registry.packuments.get(p.name).versions[v].dist.tarball;
+      const files = tarballFiles(Buffer.from(await (await fetch(url)).arrayBuffer()));
+      assert.equal(JSON.parse(files.get('package.json').toString('utf8')).version, v, `${p.name}: package.json in the tarball`);
+      const changelog = files.get('CHANGELOG.md')?.toString('utf8');
+      assert.ok(changelog, `${p.name}@${v}: no CHANGELOG.md in the tarball (add it to "files")`);
+      assert.match(changelog, new RegExp(`## ${v.replace(/\./g, '\\.')}`));
+    }
   });
 
   /** The tests below look at what the release did: without it they would prove nothing. */
