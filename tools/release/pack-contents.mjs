@@ -135,7 +135,8 @@ export function binProblems(manifest, readFile) {
 
 /**
  * Compiled files whose source is gone (a renamed or deleted module): `tsc -b` never removes them,
- * so a local build would publish them. Fix: `npm run clean && npm run build`.
+ * so a local build would publish them, and turbo's cache restores them after a clean. Fix:
+ * `npm run clean && npm run build -- --force`.
  */
 export function staleOutputProblems(manifest, files, sourceExists) {
   const problems = [];
@@ -144,7 +145,7 @@ export function staleOutputProblems(manifest, files, sourceExists) {
     if (!m) continue;
     const stem = 'src/' + m[1];
     if (!['.ts', '.mts', '.tsx', '.js', '.mjs'].some((ext) => sourceExists(stem + ext))) {
-      problems.push(`${manifest.name}: ${f} has no source (${stem}.ts): stale build output; run \`npm run clean && npm run build\``);
+      problems.push(`${manifest.name}: ${f} has no source (${stem}.ts): stale build output; run \`npm run clean && npm run build -- --force\` (turbo's cache would restore it)`);
     }
   }
   return problems;
