@@ -4,7 +4,7 @@
 // The real checkout is never modified and nothing is published to the real registry.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -162,6 +162,24 @@ describe('release rehearsal against a loopback registry', () => {
     for (const p of packages) {
       const published = registry.packuments.get(p.name).versions[released.get(p.name)].dist.integrity;
       assert.equal(lock.packages[`node_modules/${p.name}`]?.integrity, published, `${p.name}: installed tarball is not the published one`);
+    }
+  });
+
+  test('a packaging problem stops `npm run release` before anything is published', async () => {
+    requireRelease();
+    const puts = () => registry.requests.filter((r) => r.method === 'PUT').length;
+    const putsBefore = puts();
+    const stale = path.join(repo, packages[0].relDir, 'dist', 'left-over-from-a-rename.js');
+    await writeFile(stale, 'export {};\n');
+    try {
+      const env = npmEnv({ npm_config_registry: registry.url, [`npm_config_${SCOPE}:registry`]: registry.url, TURBO_TELEMETRY_DISABLED: '1' });
+      const run = await runCommand('npm', ['run', 'release'], { cwd: repo, env, timeoutMs: 300_000 });
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(run.stdout + run.stderr, /left-over-from-a-rename\.js has no source/);
+      assert.doesNotMatch(run.stdout + run.stderr, /🦋/, 'changesets must not start');
+      assert.equal(puts(), putsBefore);
+    } finally {
+      await unlink(stale);
     }
   });
 });
