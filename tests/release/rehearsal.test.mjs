@@ -34,6 +34,17 @@ describe('pending changesets', () => {
     const problems = changesetProblems(readChangesets(path.join(REPO_ROOT, '.changeset')), names);
     assert.deepEqual(problems, []);
   });
+
+  test('a package never released (0.0.0) has a changeset for its first release', () => {
+    const changesets = readChangesets(path.join(REPO_ROOT, '.changeset'));
+    for (const p of packages.filter((pkg) => pkg.version === '0.0.0')) {
+      const bumps = changesets.flatMap((c) => c.releases).filter((r) => r.name === p.name).map((r) => r.type);
+      assert.ok(
+        bumps.includes('minor') || bumps.includes('major'),
+        `${p.name} is at 0.0.0 and no changeset releases it as minor/major (it would go out as 0.0.1 with an empty changelog)`,
+      );
+    }
+  });
 });
 
 describe('release rehearsal against a loopback registry', () => {
