@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { checkPackages } from '../../tools/release/check-packages.mjs';
 import { internalVersionProblems } from '../../tools/release/dependency-check.mjs';
+import { brokenLinks, relativeLinks } from '../../tools/release/markdown-links.mjs';
 import {
   ancestorNodeModules,
   createConsumerProject,
@@ -57,6 +58,20 @@ describe('what each package would publish', () => {
       assert.match(readme, /^##+ .*\bAPI\b/m, `${p.relDir}/README.md: no API section`);
       assert.ok(root.includes(`](${p.relDir})`), `README.md does not link ${p.relDir}`);
     }
+  });
+
+  test('package READMEs link nothing outside the package (relative links break on npmjs.com)', async () => {
+    for (const p of packages) {
+      const outside = relativeLinks(await readFile(path.join(p.dir, 'README.md'), 'utf8')).filter((l) => l.startsWith('..') || l.startsWith('/'));
+      assert.deepEqual(outside, [], `${p.relDir}/README.md: use https:// links for files outside the package`);
+    }
+  });
+
+  test('relative links in README.md, package READMEs and docs/ resolve', async () => {
+    const docs = existsSync(path.join(REPO_ROOT, 'docs')) ? (await readdir(path.join(REPO_ROOT, 'docs'))).filter((f) => f.endsWith('.md')) : [];
+    const files = [path.join(REPO_ROOT, 'README.md'), ...packages.map((p) => path.join(p.dir, 'README.md')), ...docs.map((f) => path.join(REPO_ROOT, 'docs', f))];
+    const broken = files.filter((f) => existsSync(f)).flatMap(brokenLinks).map((l) => path.relative(REPO_ROOT, l.split(' → ')[0]) + ' → ' + l.split(' → ')[1]);
+    assert.deepEqual(broken, []);
   });
 
   test('dependencies between workspace packages name the current versions', () => {
