@@ -54,11 +54,13 @@ if (isMain) {
   if (process.argv.includes('--json')) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } else {
+    const kb = (n) => (n / 1024).toFixed(1) + ' kB';
     for (const p of result.packages) {
-      const kb = (n) => (n / 1024).toFixed(1) + ' kB';
       process.stdout.write(`${p.name}@${p.version}: ${p.files.length} files, ${kb(p.size)} packed, ${kb(p.unpackedSize)} unpacked\n`);
+      for (const problem of p.problems) process.stdout.write(`  ✗ ${problem}\n`);
     }
-    for (const problem of result.problems) process.stdout.write(`  ✗ ${problem}\n`);
+    const shared = result.problems.filter((problem) => !result.packages.some((p) => p.problems.includes(problem)));
+    for (const problem of shared) process.stdout.write(`✗ ${problem}\n`);
     process.stdout.write(result.problems.length === 0 ? 'all packages clean\n' : `${result.problems.length} problem(s)\n`);
   }
   process.exitCode = result.problems.length === 0 ? 0 : 1;
