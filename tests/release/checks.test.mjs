@@ -11,7 +11,7 @@ const manifest = {
   type: 'module',
   main: './dist/index.js',
   types: './dist/index.d.ts',
-  exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './extra': { types: './dist/extra.d.ts', import: './dist/extra.js' }, './package.json': './package.json' },
+  exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './extra': { types: './dist/extra.d.ts', default: './dist/extra.js' }, './package.json': './package.json' },
   files: ['dist', 'README.md', 'LICENSE'],
   publishConfig: { access: 'public' },
   dependencies: { flatbuffers: '25.9.23', '@hypertx/export': '1.0.0' },
@@ -52,17 +52,18 @@ describe('tarball contents', () => {
     ]);
   });
 
-  test('manifest mistakes: types not first, bin with ./, private, not public', () => {
+  test('manifest mistakes: types not first, no default, bin with ./, private, not public', () => {
     const bad = {
       ...manifest,
       private: true,
       publishConfig: {},
-      exports: { '.': { import: './dist/index.js', types: './dist/index.d.ts' } },
+      exports: { '.': { import: './dist/index.js', types: './dist/index.d.ts' }, './x': { types: './dist/index.d.ts', import: './dist/index.js' } },
       bin: { demo: './dist/index.js' },
     };
     const text = packContentProblems(bad, goodFiles).join('\n');
     assert.match(text, /"private": true/);
     assert.match(text, /types must come first/);
+    assert.match(text, /exports\["\.\/x"\] has no "default" condition/);
     assert.match(text, /bin "demo" is "\.\/dist\/index\.js"/);
     assert.match(text, /publishConfig\.access/);
   });

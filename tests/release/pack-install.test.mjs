@@ -146,6 +146,17 @@ describe('installed from the tarballs into an empty project', () => {
     for (const spec of specifiers.filter((s) => s !== cli.name)) assert.ok(installed[spec].names.length > 0, `${spec} exports nothing`);
   });
 
+  test('CommonJS code can require() every entry point (Node >= 20.19 loads ESM through require)', async () => {
+    requireInstall();
+    const specifiers = packages.flatMap((p) => publicSpecifiers(p.manifest));
+    const required = await importInChild(project, specifiers, (s) => s, { viaRequire: true });
+    const imported = await importInChild(project, specifiers);
+    for (const spec of specifiers) {
+      assert.ok(!required[spec].error, `require('${spec}') failed:\n${required[spec].error}`);
+      assert.deepEqual(required[spec].names.filter((n) => n !== '__esModule' && n !== 'module.exports'), imported[spec].names, spec);
+    }
+  });
+
   test('TypeScript (NodeNext, strict) finds the types of every entry point', async () => {
     requireInstall();
     const specifiers = packages.flatMap((p) => publicSpecifiers(p.manifest));

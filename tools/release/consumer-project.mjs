@@ -46,19 +46,22 @@ export function publicSpecifiers(manifest) {
 }
 
 /**
- * Imports each specifier in a fresh Node process started in `cwd` and returns, per specifier, its
- * sorted export names and the file it resolved to (or the error).
+ * Imports (or, with `viaRequire`, require()s) each specifier in a fresh Node process started in
+ * `cwd` and returns, per specifier, its sorted export names and the file it resolved to (or the error).
  * `resolveAs` maps a specifier to what to import (default: the specifier itself).
  */
-export async function importInChild(cwd, specifiers, resolveAs = (s) => s) {
+export async function importInChild(cwd, specifiers, resolveAs = (s) => s, { viaRequire = false } = {}) {
   const targets = Object.fromEntries(specifiers.map((s) => [s, resolveAs(s)]));
+  // `import.meta` is a syntax error in CommonJS, so each mode gets its own lines.
+  const resolveExpr = viaRequire ? 'require.resolve(target)' : 'import.meta.resolve(target)';
+  const loadExpr = viaRequire ? 'require(target)' : 'await import(target)';
   const script = `
     const targets = ${JSON.stringify(targets)};
     const out = {};
     for (const [spec, target] of Object.entries(targets)) {
       try {
-        const resolved = import.meta.resolve(target);
-        const mod = await import(target);
+        const resolved = ${resolveExpr};
+        const mod = ${loadExpr};
         out[spec] = { resolved, names: Object.keys(mod).sort() };
       } catch (err) {
         out[spec] = { error: String(err && err.stack || err) };
@@ -67,7 +70,9 @@ export async function importInChild(cwd, specifiers, resolveAs = (s) => s) {
     process.stdout.write(JSON.stringify(out));
     process.exit(0); // some libraries keep worker handles open
   `;
-  const run = await runCommand(process.execPath, ['--input-type=module', '-e', script], { cwd, env: npmEnv(), timeoutMs: 120_000 });
+  const inputType = viaRequire ? '--input-type=commonjs' : '--input-type=module';
+  const body = viaRequire ? `(async () => { ${script} })()` : script;
+  const run = await runCommand(process.execPath, [inputType, '-e', body], { cwd, env: npmEnv(), timeoutMs: 120_000 });
   if (run.code !== 0) throw new Error(describeRun(run));
   return JSON.parse(run.stdout);
 }
@@ -76,7 +81,7 @@ export async function importInChild(cwd, specifiers, resolveAs = (s) => s) {
 export function workspaceEntryUrl(pkg, specifier) {
   const sub = specifier === pkg.name ? '.' : '.' + specifier.slice(pkg.name.length);
   const target = pkg.manifest.exports?.[sub];
-  const file = typeof target === 'string' ? target : (target?.import ?? target?.default);
+  const file = typeof target === 'string' ? target : (target?.default ?? target?.import);
   if (!file) throw new Error(`${pkg.name}: exports["${sub}"] has no import target`);
   return pathToFileURL(path.join(pkg.dir, file)).href;
 }

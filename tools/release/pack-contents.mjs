@@ -106,6 +106,8 @@ export function manifestProblems(manifest) {
     const keys = Object.keys(target);
     if (!target.types) problems.push(`${name}: exports["${sub}"] has no "types" condition`);
     else if (keys[0] !== 'types') problems.push(`${name}: exports["${sub}"].types must come first (TypeScript reads conditions in order)`);
+    // "default" (not only "import") lets CommonJS code require() the ESM build on Node >= 20.19.
+    if (!target.default) problems.push(`${name}: exports["${sub}"] has no "default" condition, so require() cannot load it`);
   }
   if (!Array.isArray(manifest.files)) problems.push(`${name}: no "files" list (everything in the folder would be packed)`);
   for (const [bin, target] of Object.entries(typeof manifest.bin === 'object' ? manifest.bin : {})) {
