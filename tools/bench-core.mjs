@@ -8,6 +8,9 @@ import {
   Trainer, createHyperTransformer, generate, initBackend, loadModel, makeSyntheticEpisode, preset, saveModel, tf,
 } from '../packages/core/dist/index.js';
 
+import { episodeConv2d, episodeConv2dIm2col, episodeConvPool } from '../packages/core/dist/ops/conv.js';
+import { maxPool } from '../packages/core/dist/ops/pool.js';
+
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 let peakRss = 0;
 const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
@@ -92,6 +95,34 @@ for (const [T, runs, steps, workers] of [[1, 5, 4, 0], [8, 5, 2, 0], [16, 3, 1, 
   results[key] = await trainingRate(T, runs, steps, workers);
   console.error(`training ${key}: ${results[key].medianEpisodesPerSecond} episodes/s (${results[key].medianEpisodesPerCpuSecond} per CPU-second)`);
 }
+// The generated convs of one block for T = 8 episodes (forward + backward): the design
+// document's im2col + batched matMul vs one XNNPACK conv per episode (what the model runs).
+function convForms() {
+  const out = {};
+  for (const [name, x, w, needInputGrad] of [
+    ['block1 640x28x28x1 -> 8', tf.randomNormal([640, 28, 28, 1]), tf.randomNormal([8, 3, 3, 1, 8]), false],
+    ['block2 640x14x14x8 -> 8', tf.randomNormal([640, 14, 14, 8]), tf.randomNormal([8, 3, 3, 8, 8]), true],
+  ]) {
+    const variants = {
+      im2colBatchedMatMul: (a, b) => maxPool(episodeConv2dIm2col(a, b, 'same'), 2),
+      perEpisodeConv: (a, b) => maxPool(episodeConv2d(a, b, 1, 'same', needInputGrad), 2),
+      perEpisodeConvPoolFused: (a, b) => episodeConvPool(a, b, 1, 'same', needInputGrad),
+    };
+    out[name] = {};
+    for (const [variant, f] of Object.entries(variants)) {
+      const run = () => tf.tidy(() => { const [gx, gw] = tf.grads((a, b) => tf.sum(f(a, b)))([x, w]); gx.dataSync(); gw.dataSync(); });
+      run();
+      const times = [];
+      for (let i = 0; i < 5; i++) { const c0 = process.cpuUsage(); run(); const c = process.cpuUsage(c0); times.push((c.user + c.system) / 1000); }
+      out[name][variant] = { medianCpuMs: +median(times).toFixed(1) };
+    }
+    tf.dispose([x, w]);
+  }
+  return out;
+}
+const convFormResults = convForms();
+console.error(`conv forms: ${JSON.stringify(convFormResults)}`);
+
 const dir = await mkdtemp(join(os.tmpdir(), 'hypertx-bench-'));
 await saveModel(join(dir, 'model.ckpt'), createHyperTransformer(config, 1));
 const loaded = await loadModel(join(dir, 'model.ckpt'));
@@ -109,6 +140,7 @@ const out = {
   episode: { ways: training.ways, shots: training.shots, queriesPerClass: training.queriesPerClass, channels: config.cnn.channels },
   training: results,
   bestTraining: { episodesPerStep: best.episodesPerStep, episodesPerSecond: best.medianEpisodesPerSecond, target: 30, met: best.medianEpisodesPerSecond >= 30 },
+  generatedConvForms: { note: 'CPU ms per forward+backward of one block (conv + 2x2 max pool), T = 8 episodes', ...convFormResults },
   generation: { fromLoadedModel: true, results: generation, targetMs20Way: 10, met: generation[1].medianMs <= 10 },
   memory: { peakRssMB: +(peakRss / 2 ** 20).toFixed(1), tfMemory: tf.memory() },
 };

@@ -265,3 +265,25 @@ export function episodeConvPool(x: tf.Tensor4D, w: tf.Tensor5D, stride: number, 
   }
   return fn(x, w);
 }
+
+/**
+ * The design-document form of the per-episode conv (DESIGN decision 2): im2col by padding and k·k
+ * shifted slices concatenated on the channel axis, then ONE batched matMul
+ * `[T, P, k·k·Cin] × [T, k·k·Cin, Cout]`, differentiated by TF.js autodiff (every op has a wasm
+ * gradient). Kept as a reference and for the benchmark: on wasm it measured several times slower
+ * than `episodeConv2d` (the channel-axis concat and strided slices are copy loops), so the model
+ * uses `episodeConv2d` / `episodeConvPool`. Stride 1 only.
+ */
+export function episodeConv2dIm2col(x: tf.Tensor4D, w: tf.Tensor5D, padding: Padding): tf.Tensor4D {
+  const [T, k, , cin, cout] = w.shape;
+  const [rows, h, wd] = x.shape;
+  const g = convGeometry(h, wd, k, 1, padding);
+  const bottom = Math.max(g.outH - 1 + k - h - g.padTop, 0);
+  const right = Math.max(g.outW - 1 + k - wd - g.padLeft, 0);
+  const xp = g.padTop || bottom || g.padLeft || right ? tf.pad(x, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]]) : x;
+  const taps: tf.Tensor4D[] = [];
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) taps.push(tf.slice(xp, [0, a, b, 0], [rows, g.outH, g.outW, cin]));
+  const cols = tf.reshape(tf.concat(taps, 3), [T, (rows / T) * g.outH * g.outW, k * k * cin]);
+  const out = tf.matMul(cols, tf.reshape(w, [T, k * k * cin, cout]));
+  return tf.reshape(out, [rows, g.outH, g.outW, cout]);
+}

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { Rng } from '../rng.js';
 import { maxAbsDiff, useWasm } from '../test-support/tiny.js';
 import { tf } from '../tf.js';
-import { conv2d, episodeConv2d, episodeConvPool, type Padding } from './conv.js';
+import { conv2d, episodeConv2d, episodeConv2dIm2col, episodeConvPool, type Padding } from './conv.js';
 import { dense } from './dense.js';
 import { layerNorm } from './layer-norm.js';
 import { maxPool } from './pool.js';
@@ -192,3 +192,15 @@ for (const needInputGrad of [true, false]) {
     });
   });
 }
+
+test('the im2col + batched-matMul form (DESIGN decision 2) equals episodeConv2d, gradients included', () => {
+  tf.tidy(() => {
+    const x = tf.tensor4d(rand(3 * 2 * 6 * 5 * 2, 80), [6, 6, 5, 2]);
+    const w = tf.tensor5d(rand(3 * 3 * 3 * 2 * 4, 81), [3, 3, 3, 2, 4]);
+    const up = tf.tensor4d(rand(6 * 6 * 5 * 4, 82), [6, 6, 5, 4]);
+    const a = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(episodeConv2dIm2col(p as tf.Tensor4D, q as tf.Tensor5D, 'same'), up)))([x, w]);
+    const b = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(episodeConv2d(p as tf.Tensor4D, q as tf.Tensor5D, 1, 'same'), up)))([x, w]);
+    assert.ok(maxAbsDiff(episodeConv2dIm2col(x, w, 'same').dataSync(), episodeConv2d(x, w, 1, 'same').dataSync()) < 1e-4);
+    a.forEach((g, i) => assert.ok(maxAbsDiff(g.dataSync(), b[i]!.dataSync()) < 1e-4, `gradient ${i}`));
+  });
+});
