@@ -17,6 +17,7 @@ import { checkPackages } from '../../tools/release/check-packages.mjs';
 import { internalVersionProblems } from '../../tools/release/dependency-check.mjs';
 import { brokenLinks, relativeLinks } from '../../tools/release/markdown-links.mjs';
 import {
+  DENIED_INSTALL_SCRIPTS,
   ancestorNodeModules,
   createConsumerProject,
   importInChild,
@@ -113,6 +114,7 @@ describe('installed from the tarballs into an empty project', () => {
   });
 
   test('npm install of the six tarballs succeeds with only onnxruntime-node & co. scripts denied', () => {
+    assert.ok(DENIED_INSTALL_SCRIPTS.includes('onnxruntime-node'), 'its postinstall downloads from outside the npm registry');
     requireInstall();
     assert.doesNotMatch(install.stderr, /npm (error|ERR!)/);
   });

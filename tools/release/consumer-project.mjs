@@ -9,9 +9,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCommand, npmEnv, describeRun } from './npm-env.mjs';
+import { REPO_ROOT, readJson } from './workspace-packages.mjs';
 
-/** Install scripts a consumer denies; the same list as the repo root's `allowScripts`. */
-export const DENIED_INSTALL_SCRIPTS = ['onnxruntime-node', 'protobufjs', 'core-js', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+/**
+ * Install scripts a consumer denies: the ones the repository root denies in `allowScripts`.
+ * Only onnxruntime-node's is needed offline (verified); the others only print or check binaries.
+ */
+export const DENIED_INSTALL_SCRIPTS = Object.entries(readJson(path.join(REPO_ROOT, 'package.json')).allowScripts ?? {})
+  .filter(([, allowed]) => allowed === false)
+  .map(([name]) => name);
 
 /** Writes package.json (and optionally .npmrc) for an empty ESM consumer project. */
 export async function createConsumerProject(dir, { npmrc } = {}) {
