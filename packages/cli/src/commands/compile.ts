@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { exportAndVerify, type CompiledFile } from '../compile/pipeline.js';
 import { cleanUpOnInterrupt } from '../compile/interrupt-cleanup.js';
 import { parseFormats, planOutputs, type OutputPlan } from '../compile/output-paths.js';
+import { checkOutputDirectory } from '../compile/output-directory.js';
 import { resolveModel } from '../models.js';
 import { createReporter, formatBytes, formatMs, type Reporter } from '../progress.js';
 
@@ -48,6 +49,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
     outputIsDirectory: options.output !== undefined && (/[/\\]$/.test(options.output) || (await isDirectory(options.output))),
   });
   const modelPath = resolveModel(options.model);
+  for (const dir of new Set(plans.map((p) => path.dirname(p.file)))) await checkOutputDirectory(dir);
   // From here on, Ctrl-C / SIGTERM remove any temporary output file before exiting.
   const stopCleanup = cleanUpOnInterrupt(plans.flatMap((p) => [p.file, p.stem]));
   try {

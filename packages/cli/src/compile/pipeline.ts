@@ -5,10 +5,11 @@
  * files written, each atomically: a failed or interrupted compile leaves no model file behind
  * (DESIGN decisions 7 and 8).
  */
-import { mkdir, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HypertxError, writeFileAtomic, type ExportedFile, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
 import { loadPlugin } from './formats.js';
+import { ensureDirectory } from './output-directory.js';
 import type { OutputPlan } from './output-paths.js';
 import { compareOutputs, type Agreement } from './compare.js';
 
@@ -63,7 +64,7 @@ export async function exportAndVerify(inputs: CompileInputs, plans: OutputPlan[]
   const writtenPaths: string[] = [];
   try {
     for (const { file, written, plan } of ready) {
-      await mkdir(path.dirname(plan.file), { recursive: true });
+      await ensureDirectory(path.dirname(plan.file));
       for (const [i, f] of written.entries()) {
         await writeFileAtomic(file.paths[i]!, f.bytes);
         writtenPaths.push(file.paths[i]!);
