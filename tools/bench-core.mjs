@@ -8,7 +8,7 @@ import {
   Trainer, createHyperTransformer, generate, initBackend, loadModel, makeSyntheticEpisode, preset, saveModel, tf,
 } from '../packages/core/dist/index.js';
 
-import { episodeConv2d, episodeConv2dIm2col, episodeConvPool } from '../packages/core/dist/ops/conv.js';
+import { episodeConv2d, episodeConv2dIm2col } from '../packages/core/dist/ops/conv.js';
 import { maxPool } from '../packages/core/dist/ops/pool.js';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -106,7 +106,6 @@ function convForms() {
     const variants = {
       im2colBatchedMatMul: (a, b) => maxPool(episodeConv2dIm2col(a, b, 'same'), 2),
       perEpisodeConv: (a, b) => maxPool(episodeConv2d(a, b, 1, 'same', needInputGrad), 2),
-      perEpisodeConvPoolFused: (a, b) => episodeConvPool(a, b, 1, 'same', needInputGrad),
     };
     out[name] = {};
     for (const [variant, f] of Object.entries(variants)) {

@@ -252,29 +252,12 @@ export function installWasmKernelFixes(): void {
       const dy = inputs['dy'] as tfc.TensorInfo;
       const argmax = inputs['argmax'] as tfc.TensorInfo;
       const be = backend as unknown as WasmBackendLike;
-      const shape = attrs!['shape'] as number[];
-      // layout 'hwnc' writes the gradient as [H, W, N, C] (what the filter gradient needs), saving a transpose.
-      const hwnc = attrs!['layout'] === 'hwnc';
-      const [n, h, w, c] = shape as [number, number, number, number];
-      const out = be.makeOutput(hwnc ? [h, w, n, c] : shape, 'float32');
+      const out = be.makeOutput(attrs!['shape'] as number[], 'float32');
       const dx = be.typedArrayFromHeap(out) as Float32Array;
       dx.fill(0);
       const g = be.typedArrayFromHeap(dy) as Float32Array;
       const idx = be.typedArrayFromHeap(argmax) as Int32Array;
-      if (!hwnc) {
-        for (let i = 0; i < idx.length; i++) dx[idx[i] as number] += g[i] as number;
-      } else {
-        for (let i = 0; i < idx.length; i++) {
-          const f = idx[i] as number;
-          const ch = f % c;
-          const pix = (f - ch) / c; // (b·h + y)·w + x
-          const xw = pix % w;
-          const by = (pix - xw) / w;
-          const y = by % h;
-          const b = (by - y) / h;
-          dx[((y * w + xw) * n + b) * c + ch] += g[i] as number;
-        }
-      }
+      for (let i = 0; i < idx.length; i++) dx[idx[i] as number] += g[i] as number;
       return out;
     },
   });

@@ -18,7 +18,7 @@
  */
 import type { BnMode, ConvLayerPlan, HyperTransformerConfig, LogitsLayerPlan, TransformerDims } from '../config.js';
 import type { MetaBatch } from '../episode.js';
-import { canFuseConvPool, conv2d, episodeConv2d, episodeConvPool, tapeOn } from '../ops/conv.js';
+import { conv2d, episodeConv2d } from '../ops/conv.js';
 import { dense, matMul2d } from '../ops/dense.js';
 import { layerNorm } from '../ops/layer-norm.js';
 import { maxPool } from '../ops/pool.js';
@@ -210,7 +210,6 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
   for (const layer of plan.layers) {
     const first = layer.index === 0;
     let y: tf.Tensor4D;
-    let pooledInput: tf.Tensor4D | null = null; // set when conv and pool ran fused
     let kernel: tf.Tensor5D | null = null;
     let bias: tf.Tensor2D | null = null;
     if (layer.generated) {
@@ -219,10 +218,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
       const kernelRows = config.cnn.generateBias ? tf.slice(slices, [0, 0, 0], [T, layer.tokens, kk]) : slices;
       // Output allocation: token j holds output channel j, row-major over (kh, kw, cin).
       kernel = tf.reshape(tf.transpose(kernelRows, [0, 2, 1]), [T, k, k, layer.inChannels, layer.outChannels]) as tf.Tensor5D;
-      if (!config.cnn.generateBias && tapeOn() && canFuseConvPool()) {
-        pooledInput = episodeConvPool(x, kernel, config.cnn.stride, 'same', !first);
-      }
-      y = pooledInput ?? episodeConv2d(x, kernel, config.cnn.stride, 'same', !first);
+      y = episodeConv2d(x, kernel, config.cnn.stride, 'same', !first);
       if (config.cnn.generateBias) {
         bias = tf.reshape(tf.slice(slices, [0, 0, kk], [T, layer.tokens, 1]), [T, layer.outChannels]);
         const [, h, w, c] = y.shape;
@@ -231,7 +227,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
     } else {
       y = conv2d(x, view(views, `cnn/conv${layer.index}/kernel`), config.cnn.stride, 'same', !first);
     }
-    const pooled = activate(pooledInput ?? maxPool(y, 2), config.cnn.activation, 0.01) as tf.Tensor4D;
+    const pooled = activate(maxPool(y, 2), config.cnn.activation, 0.01) as tf.Tensor4D;
     const bn = batchNorm(pooled, view(views, `cnn/bn${layer.index}/gamma`), view(views, `cnn/bn${layer.index}/beta`), config.cnn.bnEpsilon, T, M, S, mode);
     blocks.push({ kernel, bias, mean: bn.mean, variance: bn.variance });
     x = bn.y;

@@ -17,7 +17,6 @@
  * of episode t are rows `[t·M, (t+1)·M)` and the kernels are `[T, k, k, Cin, Cout]`.
  */
 import { tf } from '../tf.js';
-import { MAX_POOL_SCATTER } from '../wasm-kernels.js';
 
 export type Padding = 'same' | 'valid';
 
@@ -114,13 +113,13 @@ export function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, g: Geometry): tf.
   return tf.slice(u, [0, g.padTop, g.padLeft, 0], [n, g.inH, g.inW, cin]);
 }
 
-/** dL/dw of a conv, from one forward (dilated) Conv2D. `dyHwnc`: dy already laid out as [h, w, N, Cout]. */
-export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: Geometry, dyHwnc = false): tf.Tensor4D {
+/** dL/dw of a conv, from one forward (dilated) Conv2D. */
+export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: Geometry): tf.Tensor4D {
   const { k, stride: s } = g;
   const bottom = Math.max(s * (g.outH - 1) + k - g.inH - g.padTop, 0);
   const right = Math.max(s * (g.outW - 1) + k - g.inW - g.padLeft, 0);
   const xt = tf.transpose(x, [3, 1, 2, 0]); // [Cin, H, W, N]
-  const f = dyHwnc ? dy : tf.transpose(dy, [1, 2, 0, 3]); // [h, w, N, Cout]
+  const f = tf.transpose(dy, [1, 2, 0, 3]); // [h, w, N, Cout]
   // Padded to [Cin, Hp, Wp, N] inside the conv; output [Cin, Hp − s(h−1), Wp − s(w−1), Cout].
   let r = tf.conv2d(xt, f, 1, [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]], 'NHWC', s);
   if (r.shape[1] !== k || r.shape[2] !== k) r = tf.slice(r, [0, 0, 0, 0], [r.shape[0], k, k, r.shape[3]]);
@@ -203,65 +202,6 @@ export function episodeConv2d(x: tf.Tensor4D, w: tf.Tensor5D, stride: number, pa
       };
     }) as unknown as EpisodeConvFn;
     episodeCache.set(key, fn);
-  }
-  return fn(x, w);
-}
-
-type EpisodeConvPoolFn = (x: tf.Tensor4D, w: tf.Tensor5D) => tf.Tensor4D;
-const convPoolCache = new Map<string, EpisodeConvPoolFn>();
-
-/** Whether the fused conv + max-pool path can run on the current backend. */
-export function canFuseConvPool(): boolean {
-  return Boolean(tf.getKernel(MAX_POOL_SCATTER, tf.getBackend()));
-}
-
-/**
- * Per-episode conv followed by a 2×2 max pool, as one op with one gradient. Fusing saves two full
- * passes over the largest activation of the network (the un-pooled conv output): it is never
- * concatenated across episodes, and its gradient is scattered straight into the [h, w, N, C]
- * layout the filter gradient needs.
- */
-export function episodeConvPool(x: tf.Tensor4D, w: tf.Tensor5D, stride: number, padding: Padding, needInputGrad: boolean): tf.Tensor4D {
-  const episodes = w.shape[0];
-  const k = w.shape[1];
-  const key = `${episodes}:${geometryKey(x, k, stride, padding, needInputGrad)}`;
-  let fn = convPoolCache.get(key);
-  if (!fn) {
-    const g = convGeometry(x.shape[1], x.shape[2], k, stride, padding);
-    fn = tf.customGrad((...args: unknown[]) => {
-      const [cx, cw, save] = args as [tf.Tensor4D, tf.Tensor5D, tf.GradSaveFunc];
-      const xs = episodes > 1 ? (tf.split(cx, episodes, 0) as tf.Tensor4D[]) : [cx];
-      const ws = tf.unstack(cw) as tf.Tensor4D[];
-      const pooled: tf.Tensor4D[] = [];
-      const argmaxes: tf.Tensor[] = [];
-      xs.forEach((xt, t) => {
-        const y = forward(xt, ws[t] as tf.Tensor4D, g);
-        const [p, a] = tf.engine().runKernel('MaxPoolWithArgmax', { x: y }, { filterSize: 2, strides: 2, pad: 'valid', includeBatchInIndex: true }) as unknown as [tf.Tensor4D, tf.Tensor];
-        pooled.push(p);
-        argmaxes.push(a);
-      });
-      save([cx, cw, ...argmaxes]);
-      return {
-        value: episodes > 1 ? tf.concat(pooled, 0) : (pooled[0] as tf.Tensor4D),
-        gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-          const [sx, sw, ...sargs] = saved as [tf.Tensor4D, tf.Tensor5D, ...tf.Tensor[]];
-          const sxs = episodes > 1 ? (tf.split(sx, episodes, 0) as tf.Tensor4D[]) : [sx];
-          const sws = tf.unstack(sw) as tf.Tensor4D[];
-          const dys = episodes > 1 ? (tf.split(dy, episodes, 0) as tf.Tensor4D[]) : [dy];
-          const dxs: tf.Tensor4D[] = [];
-          const dws: tf.Tensor4D[] = [];
-          dys.forEach((d, t) => {
-            const shape = [sxs[t]!.shape[0], g.outH, g.outW, sws[t]!.shape[3]];
-            const scatter = (layout: 'nhwc' | 'hwnc') => tf.engine().runKernel(MAX_POOL_SCATTER, { dy: d, argmax: sargs[t] as tf.Tensor }, { shape, layout }) as tf.Tensor4D;
-            if (needInputGrad) dxs.push(convInputGrad(scatter('nhwc'), sws[t] as tf.Tensor4D, g));
-            dws.push(convFilterGrad(sxs[t] as tf.Tensor4D, scatter('hwnc'), g, true));
-          });
-          const dx = needInputGrad ? (episodes > 1 ? tf.concat(dxs, 0) : (dxs[0] as tf.Tensor4D)) : tf.zerosLike(sx);
-          return [dx, tf.stack(dws)];
-        },
-      };
-    }) as unknown as EpisodeConvPoolFn;
-    convPoolCache.set(key, fn);
   }
   return fn(x, w);
 }

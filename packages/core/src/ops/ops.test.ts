@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { Rng } from '../rng.js';
 import { maxAbsDiff, useWasm } from '../test-support/tiny.js';
 import { tf } from '../tf.js';
-import { conv2d, episodeConv2d, episodeConv2dIm2col, episodeConvPool, type Padding } from './conv.js';
+import { conv2d, episodeConv2d, episodeConv2dIm2col, type Padding } from './conv.js';
 import { dense } from './dense.js';
 import { layerNorm } from './layer-norm.js';
 import { maxPool } from './pool.js';
@@ -170,28 +170,6 @@ test('wasm Sum/Mean replacements match the cpu backend on middle-axis reductions
     assert.ok(maxAbsDiff(v as number[], ref[i]![1] as number[]) < 1e-4, `case ${i}`);
   });
 });
-
-for (const needInputGrad of [true, false]) {
-  test(`fused episodeConvPool equals episodeConv2d + maxPool, gradients included (input grad: ${needInputGrad})`, () => {
-    tf.tidy(() => {
-      const x = tf.tensor4d(rand(3 * 2 * 7 * 6 * 2, 70), [6, 7, 6, 2]);
-      const w = tf.tensor5d(rand(3 * 3 * 3 * 2 * 4, 71), [3, 3, 3, 2, 4]);
-      const up = tf.tensor4d(rand(6 * 3 * 3 * 4, 72), [6, 3, 3, 4]);
-      const fused = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(episodeConvPool(a as tf.Tensor4D, b as tf.Tensor5D, 1, 'same', needInputGrad), up));
-      const plain = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(maxPool(episodeConv2d(a as tf.Tensor4D, b as tf.Tensor5D, 1, 'same', needInputGrad), 2), up));
-      const [fx, fw] = tf.grads(fused)([x, w]);
-      const [px, pw] = tf.grads(plain)([x, w]);
-      assert.ok(maxAbsDiff(fw!.dataSync(), pw!.dataSync()) < 1e-4, 'filter gradient');
-      if (needInputGrad) assert.ok(maxAbsDiff(fx!.dataSync(), px!.dataSync()) < 1e-4, 'input gradient');
-      let value: tf.Tensor = tf.zeros([1]);
-      tf.grad((a: tf.Tensor) => {
-        value = tf.keep(episodeConvPool(a as tf.Tensor4D, w, 1, 'same', needInputGrad));
-        return tf.sum(value);
-      })(x);
-      assert.ok(maxAbsDiff(value.dataSync(), maxPool(episodeConv2d(x, w, 1, 'same'), 2).dataSync()) < 1e-5, 'value');
-    });
-  });
-}
 
 test('the im2col + batched-matMul form (DESIGN decision 2) equals episodeConv2d, gradients included', () => {
   tf.tidy(() => {
