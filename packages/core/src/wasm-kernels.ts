@@ -10,9 +10,10 @@
  *
  * Identity is made zero-copy (the engine clones every tensor it saves for backprop through it).
  *
- * Also: `MaxPoolWithArgmax` for square 'valid' windows with stride = size (36 ms for 640×28×28×8
- * in the stock kernel, a few ms as a JS loop over heap views), and a new kernel
- * `HypertxMaxPoolScatter` (the max-pool gradient: dy added at the argmax positions).
+ * Also: `MaxPoolWithArgmax` for square 'valid' windows with stride = size. The stock wasm kernel
+ * returns wrong maxima when the input height/width is odd (7×6 → 3×3 in our tests; Omniglot's
+ * 7 → 3 block hits it); this JS loop over heap views is correct and about as fast. Plus a new
+ * kernel `HypertxMaxPoolScatter` (the max-pool gradient: dy added at the argmax positions).
  */
 import * as tfc from '@tensorflow/tfjs-core';
 
