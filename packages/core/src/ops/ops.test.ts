@@ -158,16 +158,18 @@ test('wasm BatchMatMul replacement matches the cpu backend (batches, transposes,
 
 test('wasm Sum/Mean replacements match the cpu backend on middle-axis reductions', async () => {
   const vals = rand(3 * 4 * 5 * 6, 60);
+  const big = rand(64 * 8 * 8 * 64, 61); // large enough for the replacement path
   const run = () =>
     tf.tidy(() => {
       const x = tf.tensor4d(vals, [3, 4, 5, 6]);
-      return [tf.sum(x, [0, 1, 2]), tf.mean(x, [1, 2], true), tf.sum(x, 0), tf.mean(x, [0, 1]), tf.sum(x, [2, 3]), tf.sum(x, [0, 2]), tf.mean(x)].map((t) => [t.shape, Array.from(t.dataSync())]);
+      const y = tf.tensor4d(big, [64, 8, 8, 64]);
+      return [tf.sum(x, [0, 1, 2]), tf.mean(x, [1, 2], true), tf.sum(x, 0), tf.mean(x, [0, 1]), tf.sum(x, [2, 3]), tf.sum(x, [0, 2]), tf.mean(x), tf.sum(y, [0, 1, 2]), tf.mean(y, [0, 1, 2], true)].map((t) => [t.shape, Array.from(t.dataSync())]);
     });
   const ref = await onCpu(run);
   const got = run();
   got.forEach(([shape, v], i) => {
     assert.deepEqual(shape, ref[i]![0]);
-    assert.ok(maxAbsDiff(v as number[], ref[i]![1] as number[]) < 1e-4, `case ${i}`);
+    assert.ok(maxAbsDiff(v as number[], ref[i]![1] as number[]) < 1e-3, `case ${i}`);
   });
 });
 
