@@ -2,7 +2,6 @@
 import type { BnMode } from './config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
-import { crossEntropy } from './model/forward.js';
 import { tf } from './tf.js';
 
 export interface EvaluationResult {
@@ -65,5 +64,3 @@ export function evaluate(model: EpisodicModel, episodes: Iterable<Episode>, opti
   }
   return { accuracies, losses, ...meanAndCi95(accuracies) };
 }
-
-export { crossEntropy };
