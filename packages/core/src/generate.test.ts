@@ -3,6 +3,7 @@ import { before, test } from 'node:test';
 import { runReference, validate } from '@hypertx/export';
 import { disposeMetaBatch, stackEpisodes, type Episode, type ImageBatch } from './episode.js';
 import { generate } from './generate.js';
+import { predict } from './predict.js';
 import { createHyperTransformer } from './model/hypertransformer.js';
 import { Rng } from './rng.js';
 import { maxAbsDiff, tinyConfig, useWasm } from './test-support/tiny.js';
@@ -72,5 +73,19 @@ test('generation is deterministic and does not leak tensors', () => {
   const b = generate(model, batch, labels);
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(a, b);
+  model.dispose();
+});
+
+test('predict() gives the logits of the generated CNN (≡ runReference) and softmax probabilities', () => {
+  const config = tinyConfig();
+  const model = createHyperTransformer(config, 4);
+  const support = rawImages(4, 12, 12, 1, 7);
+  const labels = Int32Array.from([0, 1, 1, 0]);
+  const images = rawImages(3, 12, 12, 1, 8);
+  const p = predict(model, support.batch, labels, images.batch);
+  assert.deepEqual(p.shape, [3, 2]);
+  const ref = runReference(generate(model, support.batch, labels), images.raw, 3);
+  assert.ok(maxAbsDiff(p.logits, ref.logits) <= 1e-4);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(p.probabilities[2 * i]! + p.probabilities[2 * i + 1]! - 1) < 1e-5);
   model.dispose();
 });

@@ -21,15 +21,15 @@ export function predict(model: EpisodicModel, support: ImageBatch, labels: Int32
   const episode: Episode = { ways, support, supportLabels: labels, query: images, queryLabels: new Int32Array(images.count) };
   const batch = stackEpisodes(model.config, [episode]);
   try {
-    return tf.tidy(() => {
-      const logits = model.queryLogits(model.views(), batch, { bnMode: options.bnMode ?? 'support' });
-      const flat = logits.reshape([images.count, ways]);
-      return {
-        logits: flat.dataSync() as Float32Array,
-        probabilities: tf.softmax(flat).dataSync() as Float32Array,
-        shape: [images.count, ways] as [number, number],
-      };
+    // Tensors out of the tidy, typed arrays read after it (tidy walks every key of what it returns).
+    const [flat, probs] = tf.tidy(() => {
+      const logits = model.queryLogits(model.inferenceViews(), batch, { bnMode: options.bnMode ?? 'support' });
+      const f = logits.reshape([images.count, ways]);
+      return [f, tf.softmax(f)];
     });
+    const result: Prediction = { logits: flat.dataSync() as Float32Array, probabilities: probs.dataSync() as Float32Array, shape: [images.count, ways] };
+    tf.dispose([flat, probs]);
+    return result;
   } finally {
     disposeMetaBatch(batch);
   }
