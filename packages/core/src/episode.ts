@@ -43,7 +43,9 @@ export interface MetaBatch {
 }
 
 export function disposeMetaBatch(batch: MetaBatch): void {
-  tf.dispose([batch.images, batch.supportImages, batch.supportOneHot, ...(batch.queryOneHot ? [batch.queryOneHot] : [])]);
+  const tensors = [batch.images, batch.supportOneHot, ...(batch.queryOneHot ? [batch.queryOneHot] : [])];
+  if (batch.supportImages !== batch.images) tensors.push(batch.supportImages); // shared when there are no queries
+  tf.dispose(tensors);
 }
 
 function checkImages(config: HyperTransformerConfig, images: ImageBatch, field: string): void {
@@ -102,14 +104,14 @@ export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[
   const { height, width, channels } = config.image;
   const px = height * width * channels;
   const images = new Float32Array(T * (S + Q) * px);
-  const support = new Float32Array(T * S * px);
+  const support = Q > 0 ? new Float32Array(T * S * px) : images; // no queries (generation): one upload
   const oneHot = new Float32Array(T * S * (config.maxWays + 1));
   const queryOneHot = new Float32Array(T * Q * first.ways);
   const queryLabels = new Int32Array(T * Q);
   episodes.forEach((e, t) => {
     images.set(e.support.pixels, t * (S + Q) * px);
     images.set(e.query.pixels, (t * (S + Q) + S) * px);
-    support.set(e.support.pixels, t * S * px);
+    if (Q > 0) support.set(e.support.pixels, t * S * px);
     e.supportLabels.forEach((l, i) => {
       oneHot[(t * S + i) * (config.maxWays + 1) + (l < 0 ? config.maxWays : l)] = 1;
     });
@@ -118,13 +120,14 @@ export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[
       queryLabels[t * Q + i] = l;
     });
   });
+  const imageTensor = tf.tensor4d(images, [T * (S + Q), height, width, channels]);
   return {
     episodes: T,
     ways: first.ways,
     support: S,
     query: Q,
-    images: tf.tensor4d(images, [T * (S + Q), height, width, channels]),
-    supportImages: tf.tensor4d(support, [T * S, height, width, channels]),
+    images: imageTensor,
+    supportImages: Q > 0 ? tf.tensor4d(support, [T * S, height, width, channels]) : imageTensor,
     supportOneHot: tf.tensor2d(oneHot, [T * S, config.maxWays + 1]),
     queryOneHot: Q > 0 ? tf.tensor3d(queryOneHot, [T, Q, first.ways]) : null,
     queryLabels,
