@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The `hypertx` executable: a tiny shim so that start-up loads only what the chosen command needs.
 import { main } from './main.js';
+import { useBaselineWasmFor } from './wasm-tiering.js';
+
+const args = process.argv.slice(2);
+useBaselineWasmFor(args); // before any wasm is compiled (see wasm-tiering.ts)
 
 // `hypertx inspect x | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -8,4 +12,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);
