@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Edge targets: file sizes of ONNX, TFLite float32 and TFLite int8 (and the C array) for the 4-,
+ * 8- and 16-channel CNNs the HyperTransformer generates, and the inference time per image of each
+ * file in its runtime (onnxruntime-node, LiteRT.js). Writes bench/results/edge.json.
+ *
+ * The sizes depend only on the architecture (channels, classes), not on the trained weights, so
+ * widths without a trained model use a freshly initialised HyperTransformer of that width; the
+ * 8-channel row uses the bundled default model.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const core = await import(path.join(root, 'packages/core/dist/index.js'));
+const data = await import(path.join(root, 'packages/data/dist/index.js'));
+const { onnxFormat } = await import(path.join(root, 'packages/export-onnx/dist/index.js'));
+const { tfliteFormat, tfliteInt8Format, cArrayFormat } = await import(path.join(root, 'packages/export-tflite/dist/index.js'));
+await core.initBackend('wasm');
+
+const defaultModel = path.join(root, 'packages/cli/models/default.hxmodel');
+const supports = { '5-way': 'fixtures/support/glyphs-5way-1shot', '20-way': 'fixtures/support/glyphs-20way-1shot' };
+const imagesTimed = 100;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function modelFor(channels) {
+  if (channels === 8 && existsSync(defaultModel)) return { model: await core.loadModel(defaultModel), source: 'bundled default model' };
+  const base = core.preset('omniglot-1shot').config;
+  const config = { ...base, cnn: { ...base.cnn, channels }, localFeatures: { ...base.localFeatures, dim: channels } };
+  return { model: core.createHyperTransformer(config, 1), source: 'untrained HyperTransformer of this width (sizes only depend on the architecture)' };
+}
+
+async function timePerImage(plugin, bytes, pixels, count, per) {
+  const runner = await plugin.createRunner(bytes);
+  try {
+    for (let i = 0; i < 5; i++) await runner.run(pixels.subarray(0, per), 1); // warm-up
+    const times = [];
+    for (let i = 0; i < imagesTimed; i++) {
+      const k = i % count;
+      const t0 = performance.now();
+      await runner.run(pixels.subarray(k * per, (k + 1) * per), 1);
+      times.push(performance.now() - t0);
+    }
+    return { runtime: runner.runtime, medianMsPerImage: median(times) };
+  } finally {
+    await runner.dispose();
+  }
+}
+
+const rows = [];
+for (const channels of [4, 8, 16]) {
+  const { model, source } = await modelFor(channels);
+  const { height, width, channels: c } = model.config.image;
+  for (const [ways, dir] of Object.entries(supports)) {
+    const set = await data.loadSupportSet(path.join(root, dir), { height, width, channels: c });
+    const batch = data.supportBatch(set);
+    const cnn = core.generate(model, batch.support, batch.supportLabels, { normalization: set.normalization, labels: set.classNames });
+    const raw = batch.support.pixels.map((x) => Math.round((x - set.normalization.offset[0]) / set.normalization.scale[0]));
+    const per = height * width * c;
+    const calibration = { pixels: raw, count: batch.support.count };
+    const row = { channels, ways, model: source, parameters: 0, files: {} };
+    for (const layer of cnn.layers) for (const v of Object.values(layer)) if (v && typeof v === 'object' && 'data' in v) row.parameters += v.data.length;
+    for (const plugin of [onnxFormat, tfliteFormat, tfliteInt8Format, cArrayFormat]) {
+      const files = await plugin.write(cnn, { calibration });
+      const main = files.find((f) => f.role === 'model') ?? files[0];
+      const entry = { bytes: main.bytes.length, ...(main.details ?? {}) };
+      if (plugin.createRunner && plugin.id !== 'c-array') Object.assign(entry, await timePerImage(plugin, main.bytes, raw, batch.support.count, per));
+      row.files[plugin.id] = entry;
+    }
+    rows.push(row);
+    console.error(`${channels} ch ${ways}: ${Object.entries(row.files).map(([k, v]) => `${k} ${v.bytes} B${v.medianMsPerImage ? ` ${v.medianMsPerImage.toFixed(3)} ms` : ''}`).join(', ')}`);
+  }
+}
+
+const out = {
+  benchmark: 'edge',
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
+  note: `inference: median of ${imagesTimed} single-image runs after 5 warm-ups; c-array bytes are the .cc source, tfliteBytes the model it holds`,
+  rows,
+};
+await mkdir(path.join(root, 'bench/results'), { recursive: true });
+await writeFile(path.join(root, 'bench/results/edge.json'), JSON.stringify(out, null, 2) + '\n');
