@@ -60,12 +60,14 @@ describe('exit code 2: usage errors', { concurrency: 2 }, () => {
     ['an unknown format', ['compile', SUPPORT, '-f', 'onnx,png'], 'png'],
     ['an output with no known extension', ['compile', SUPPORT, '-o', 'model.bin'], 'model.bin'],
     ['a bad --atol', ['verify', 'x.onnx', '-s', SUPPORT, '--atol', 'tiny'], 'tiny'],
+    ['a backend that is not installed', ['compile', SUPPORT, '--backend', 'gpu', '-o', 'never/'], '@tensorflow/tfjs-node-gpu'],
   ];
   for (const [what, args, culprit] of cases) {
     it(`${what}: exit 2, naming ${culprit}`, async () => {
       const r = await runCli(args, { cwd: work });
       expectFailure(r, EXIT.usage, culprit);
       assert.equal(r.stdout, '', 'nothing on stdout');
+      assert.deepEqual(await listFiles(join(work, 'never')), [], 'no output folder or file');
     });
   }
 });
