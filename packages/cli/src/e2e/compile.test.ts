@@ -126,6 +126,19 @@ describe('compile (text mode) and output naming', { concurrency: 2 }, () => {
     assert.doesNotMatch(r.stdout, /Loading model/);
   });
 
+  it('reads <support>/_unlabeled by default; --no-verify writes unverified files and says so', async () => {
+    const dir = join(work, 'five-shot');
+    const r = await runCli(['compile', supportFixture('glyphs-5way-5shot'), '-m', model, '-f', 'onnx', '-o', dir + '/', '--no-verify', '--json']);
+    assert.equal(r.code, 0, describeRun(r));
+    const result = parseJson<CompileJson>(r);
+    assert.deepEqual(result.images, { labelled: 25, unlabeled: 15 });
+    assert.deepEqual(
+      result.files.map((f) => [f.format, f.verified, f.runtime, f.maxAbsDiff]),
+      [['onnx', false, null, null]],
+    );
+    assert.deepEqual(await listFiles(dir), ['glyphs-5way-5shot.onnx']);
+  });
+
   it('-o name.tflite writes that one file, in the format its extension names', async () => {
     const target = join(work, 'named', 'glyphs.tflite');
     const r = await runCli(['compile', SUPPORT, '-m', model, '-o', target, '-q'], { cwd: work });
