@@ -86,8 +86,8 @@ export function validateEpisode(config: HyperTransformerConfig, episode: Episode
   }
 }
 
-/** Stacks T episodes (equal ways, support and query sizes) into a meta-batch of tensors. */
-export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[]): MetaBatch {
+/** Validates every episode and checks that all have equal ways, support and query sizes. */
+export function assertStackable(config: HyperTransformerConfig, episodes: Episode[]): void {
   if (episodes.length === 0) throw inputError('E_EPISODE_BATCH', 'a step needs at least one episode');
   const first = episodes[0] as Episode;
   episodes.forEach((e, i) => {
@@ -98,6 +98,12 @@ export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[
       });
     }
   });
+}
+
+/** Stacks T episodes (equal ways, support and query sizes) into a meta-batch of tensors. */
+export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[]): MetaBatch {
+  assertStackable(config, episodes);
+  const first = episodes[0] as Episode;
   const T = episodes.length;
   const S = first.support.count;
   const Q = first.query.count;

@@ -11,7 +11,7 @@
 import type { BnMode } from '../config.js';
 import { type TrainState, assertSameConfig, loadCheckpoint, modelFromState, saveCheckpoint } from '../checkpoint.js';
 import { currentBackend } from '../backend.js';
-import type { Episode } from '../episode.js';
+import { type Episode, assertStackable } from '../episode.js';
 import { usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
@@ -109,6 +109,7 @@ export class Trainer {
     const model = this.model;
     const bnMode = this.options.bnMode ?? 'support';
     const lr = learningRate(this.schedule, this.stepCount);
+    assertStackable(model.config, episodes); // before sharding: shards are checked one by one later
     const pool = episodes.length > 1 ? await this.workerPool() : null;
     let gradient: tf.Tensor1D;
     let loss: number;
