@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * Prints the Markdown tables of docs/results.md from bench/results/omniglot-eval.json, so the
+ * numbers in the docs are the measured ones: `node tools/results/results-table.mjs`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { results, protocol } = JSON.parse(await readFile(path.join(root, 'bench/results/omniglot-eval.json'), 'utf8'));
+const pct = (r) => (r ? `${(r.mean * 100).toFixed(1)} ± ${(r.ci95 * 100).toFixed(1)}` : '—');
+const rows = Object.entries(results).sort(([, a], [, b]) => (a.channels - b.channels) || a.kind.localeCompare(b.kind));
+
+const out = [];
+out.push(`Protocol: ${protocol.split}; ${protocol.episodes} episodes per cell, ${protocol.queriesPerClass} queries per class; ${protocol.ci}.`, '');
+out.push('| model | channels | 5-way 1-shot | 5-way 5-shot | 20-way 1-shot | 5-way 1-shot, transductive BN | 20-way 1-shot, transductive BN |');
+out.push('|---|---|---|---|---|---|---|');
+for (const [name, r] of rows) {
+  out.push(`| ${name} (${r.kind === 'protonet' ? 'ProtoNet' : 'HT, exported ONNX'}) | ${r.channels} | ${pct(r['5w1s']?.exported)} | ${pct(r['5w5s']?.exported)} | ${pct(r['20w1s']?.exported)} | ${pct(r['5w1s']?.transductive)} | ${pct(r['20w1s']?.transductive)} |`);
+}
+out.push('', '| model | unlabelled per class | 5-way 1-shot | 20-way 1-shot |', '|---|---|---|---|');
+for (const [name, r] of rows) {
+  if (r.kind !== 'hypertransformer') continue;
+  for (const u of [0, 2, 5]) {
+    const suffix = u ? `+${u}u` : '';
+    out.push(`| ${name} | ${u} | ${pct(r[`5w1s${suffix}`]?.exported)} | ${pct(r[`20w1s${suffix}`]?.exported)} |`);
+  }
+}
+console.log(out.join('\n'));
