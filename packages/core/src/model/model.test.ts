@@ -74,6 +74,18 @@ test('every trainable parameter receives a non-zero gradient (all-generated, wit
   assert.deepEqual(zero, []);
 });
 
+test('every parameter gets a gradient with gelu / lrelu transformers, lrelu CNN, stride 2 and no shared features', () => {
+  for (const activation of ['gelu', 'lrelu'] as const) {
+    const base = tinyConfig();
+    const config = tinyConfig({
+      transformer: { ...base.transformer, activation },
+      cnn: { ...base.cnn, activation: 'lrelu', stride: activation === 'gelu' ? 2 : 1, layers: activation === 'gelu' ? 1 : 2 },
+      sharedFeatures: activation === 'gelu' ? null : base.sharedFeatures,
+    });
+    assert.deepEqual(gradientByName(config, 1).filter((n) => !/label_embedding/.test(n)), [], activation);
+  }
+});
+
 test('every parameter of the logits-only variant gets a gradient', () => {
   const config = tinyConfig({ cnn: { ...tinyConfig().cnn, trainedConvLayers: 2 } });
   assert.deepEqual(gradientByName(config, 1).filter((n) => !/label_embedding/.test(n)), []);
