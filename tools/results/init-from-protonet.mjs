@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * Staged training for the logits-only HyperTransformer: copies a trained ProtoNet's conv stack
+ * (conv kernels, BatchNorm gamma/beta) into a fresh logits-only HyperTransformer of the same CNN, so
+ * that its logits transformer learns to route class features from the first step instead of
+ * collapsing to uniform predictions (what a logits-only model trained from scratch did here).
+ *
+ *   node tools/results/init-from-protonet.mjs <protonet.hxmodel|.hxckpt> <recipe.json> <out.hxmodel>
+ * then: hypertx train -c <recipe.json> --init <out.hxmodel> ...
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const core = await import(path.join(root, 'packages/core/dist/index.js'));
+const { recipeConfig } = await import(path.join(root, 'packages/cli/dist/training/run-training.js'));
+const [protoPath, recipePath, outPath] = process.argv.slice(2);
+if (!outPath) {
+  console.error('usage: init-from-protonet.mjs <protonet model> <recipe.json> <out.hxmodel>');
+  process.exit(2);
+}
+await core.initBackend('wasm');
+const proto = core.modelFromState(await core.loadCheckpoint(protoPath));
+const config = recipeConfig(JSON.parse(await readFile(recipePath, 'utf8')));
+const fresh = core.createHyperTransformer(config, 1);
+const values = fresh.values();
+const source = proto.values();
+const copied = [];
+for (const entry of fresh.layout.entries) {
+  const from = proto.layout.byName.get(entry.name);
+  if (!from) continue;
+  if (from.size !== entry.size) throw new Error(`${entry.name}: ${from.size} values in the ProtoNet, ${entry.size} in the HyperTransformer`);
+  values.set(source.subarray(from.offset, from.offset + from.size), entry.offset);
+  copied.push(entry.name);
+}
+await core.saveModel(outPath, core.modelFromValues(config, values), { initialisedFrom: path.basename(protoPath), copied: copied.join(',') });
+console.error(`copied ${copied.length} tensors (${copied.join(', ')}) → ${outPath}`);
