@@ -18,9 +18,9 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
  * @param {{title: string, xLabel: string, yLabel: string, series: {name: string, points: [number, number][], dashed?: boolean, band?: [number, number, number][]}[], yRange?: [number, number], xLog?: boolean, width?: number, height?: number}} chart
  */
 export function lineChart(chart) {
-  const W = chart.width ?? 640;
+  const W = chart.width ?? 900;
   const H = chart.height ?? 400;
-  const m = { l: 60, r: 170, t: 36, b: 48 };
+  const m = { l: 60, r: 330, t: 36, b: 48 };
   const all = chart.series.flatMap((s) => s.points);
   const fx = chart.xLog ? Math.log2 : (v) => v;
   const xs = all.map((p) => fx(p[0]));
