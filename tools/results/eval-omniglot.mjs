@@ -42,6 +42,11 @@ const SETTINGS = [
   { id: '5w1s+5u', ways: 5, shots: 1, unlabeled: 5 },
   { id: '20w1s+2u', ways: 20, shots: 1, unlabeled: 2 },
   { id: '20w1s+5u', ways: 20, shots: 1, unlabeled: 5 },
+  // The range of support sets the default model accepts (issue 5.6): the extremes of ways and shots.
+  { id: '2w1s', ways: 2, shots: 1, unlabeled: 0 },
+  { id: '10w3s', ways: 10, shots: 3, unlabeled: 0 },
+  { id: '5w10s', ways: 5, shots: 10, unlabeled: 0 },
+  { id: '20w10s', ways: 20, shots: 10, unlabeled: 0 },
 ];
 const only = values.only ? new Set(values.only.split(',')) : null;
 const episodesCount = Number(values.episodes);

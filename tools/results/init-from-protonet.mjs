@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 /**
- * Staged training for the logits-only HyperTransformer: copies a trained ProtoNet's conv stack
- * (conv kernels, BatchNorm gamma/beta) into a fresh logits-only HyperTransformer of the same CNN, so
- * that its logits transformer learns to route class features from the first step instead of
- * collapsing to uniform predictions (what a logits-only model trained from scratch did here).
+ * Staged training: starts a HyperTransformer from a trained model of the same CNN.
  *
- *   node tools/results/init-from-protonet.mjs <protonet.hxmodel|.hxckpt> <recipe.json> <out.hxmodel>
+ * - From a ProtoNet into a logits-only HyperTransformer: copies the conv stack (kernels, BatchNorm
+ *   gamma/beta), so that the logits transformer learns to route class features from the first step
+ *   instead of collapsing to uniform predictions (what a logits-only model trained from scratch
+ *   did here).
+ * - From a logits-only HyperTransformer into one that generates every layer on top of trained
+ *   kernels (`cnn.addTrainableWeights`): copies everything of the same name (conv kernels become
+ *   the base kernels; the logits generator, shared features and BatchNorm carry over) and zeroes
+ *   the last LayerNorm of each conv generator, so the new model starts out computing exactly its
+ *   source and learns episode-specific kernel changes from there.
+ *
+ *   node tools/results/init-from-protonet.mjs <source .hxmodel|.hxckpt> <recipe.json> <out.hxmodel>
  * then: hypertx train -c <recipe.json> --init <out.hxmodel> ...
  */
 import path from 'node:path';
@@ -34,5 +41,16 @@ for (const entry of fresh.layout.entries) {
   values.set(source.subarray(from.offset, from.offset + from.size), entry.offset);
   copied.push(entry.name);
 }
+const silenced = [];
+if (config.cnn.addTrainableWeights) {
+  const lastBlock = config.transformer.layers - 1;
+  for (let l = config.cnn.trainedConvLayers; l < config.cnn.layers; l++) {
+    for (const part of ['gamma', 'beta']) {
+      const entry = fresh.layout.byName.get(`layer${l}/transformer/block${lastBlock}/ln2/${part}`);
+      values.fill(0, entry.offset, entry.offset + entry.size);
+    }
+    silenced.push(`layer${l}`);
+  }
+}
 await core.saveModel(outPath, core.modelFromValues(config, values), { initialisedFrom: path.basename(protoPath), copied: copied.join(',') });
-console.error(`copied ${copied.length} tensors (${copied.join(', ')}) → ${outPath}`);
+console.error(`copied ${copied.length} tensors (${copied.join(', ')})${silenced.length ? `; silenced the generators of ${silenced.join(', ')}` : ''} → ${outPath}`);

@@ -27,4 +27,10 @@ for (const [name, r] of rows) {
     out.push(`| ${name} | ${u} | ${pct(r[`5w1s${suffix}`]?.exported)} | ${pct(r[`20w1s${suffix}`]?.exported)} |`);
   }
 }
+const shapes = ['2w1s', '5w1s', '5w5s', '5w10s', '10w3s', '20w1s', '20w10s'];
+const measuredShapes = rows.filter(([, r]) => r['2w1s'] || r['20w10s']);
+if (measuredShapes.length) {
+  out.push('', `| model | ${shapes.map((s) => s.replace(/(\d+)w(\d+)s/, '$1-way $2-shot')).join(' | ')} |`, `|---|${shapes.map(() => '---').join('|')}|`);
+  for (const [name, r] of measuredShapes) out.push(`| ${name} | ${shapes.map((s) => pct(r[s]?.exported)).join(' | ')} |`);
+}
 console.log(out.join('\n'));

@@ -38,6 +38,11 @@ export interface HyperTransformerConfig {
      * transformer). K = layers gives the logits-only variant. The logits layer is always generated.
      */
     trainedConvLayers: number;
+    /**
+     * `add_trainable_weights`: every generated conv kernel is a trained kernel plus the generated
+     * one, so the transformer writes an episode-specific change to a learned base (off by default).
+     */
+    addTrainableWeights?: boolean;
     /** BatchNorm epsilon (tf.layers.BatchNormalization default 1e-3). */
     bnEpsilon: number;
   };
@@ -317,6 +322,7 @@ export function validateConfig(config: HyperTransformerConfig): void {
   check(cnn.activation === 'relu' || cnn.activation === 'lrelu', 'cnn.activation', cnn.activation, "'relu' or 'lrelu'");
   check(typeof cnn.generateBias === 'boolean', 'cnn.generateBias', cnn.generateBias, 'must be a boolean');
   check(Number.isInteger(cnn.trainedConvLayers) && cnn.trainedConvLayers >= 0 && cnn.trainedConvLayers <= cnn.layers, 'cnn.trainedConvLayers', cnn.trainedConvLayers, `an integer in 0..${cnn.layers}`);
+  check(cnn.addTrainableWeights === undefined || typeof cnn.addTrainableWeights === 'boolean', 'cnn.addTrainableWeights', cnn.addTrainableWeights, 'a boolean or absent');
   check(typeof cnn.bnEpsilon === 'number' && cnn.bnEpsilon > 0, 'cnn.bnEpsilon', cnn.bnEpsilon, 'must be > 0');
   check(isPosInt(config.embeddingDim), 'embeddingDim', config.embeddingDim, 'must be a positive integer');
   const sf = config.sharedFeatures;

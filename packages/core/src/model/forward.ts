@@ -218,6 +218,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
       const kernelRows = config.cnn.generateBias ? tf.slice(slices, [0, 0, 0], [T, layer.tokens, kk]) : slices;
       // Output allocation: token j holds output channel j, row-major over (kh, kw, cin).
       kernel = tf.reshape(tf.transpose(kernelRows, [0, 2, 1]), [T, k, k, layer.inChannels, layer.outChannels]) as tf.Tensor5D;
+      if (config.cnn.addTrainableWeights) kernel = tf.add(kernel, view(views, `cnn/conv${layer.index}/kernel`)) as tf.Tensor5D;
       y = episodeConv2d(x, kernel, config.cnn.stride, 'same', !first);
       if (config.cnn.generateBias) {
         bias = tf.reshape(tf.slice(slices, [0, 0, kk], [T, layer.tokens, 1]), [T, layer.outChannels]);

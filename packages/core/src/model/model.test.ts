@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { planModel, preset } from '../config.js';
 import { disposeMetaBatch, stackEpisodes } from '../episode.js';
 import { makeSyntheticEpisode } from '../synthetic.js';
-import { tinyConfig, useWasm } from '../test-support/tiny.js';
+import { maxAbsDiff, tinyConfig, useWasm } from '../test-support/tiny.js';
 import { tf } from '../tf.js';
 import { Trainer } from '../train/trainer.js';
 import { crossEntropy } from './forward.js';
@@ -89,6 +89,42 @@ test('every parameter gets a gradient with gelu / lrelu transformers, lrelu CNN,
 test('every parameter of the logits-only variant gets a gradient', () => {
   const config = tinyConfig({ cnn: { ...tinyConfig().cnn, trainedConvLayers: 2 } });
   assert.deepEqual(gradientByName(config, 1).filter((n) => !/label_embedding/.test(n)), []);
+});
+
+test('every parameter of the add-trainable-weights variant gets a gradient, base kernels included', () => {
+  const config = tinyConfig({ cnn: { ...tinyConfig().cnn, addTrainableWeights: true } });
+  assert.deepEqual(gradientByName(config, 1).filter((n) => !/label_embedding/.test(n)), []);
+  const names = createHyperTransformer(config, 0).layout.entries.map((e) => e.name);
+  assert.ok(names.includes('cnn/conv0/kernel') && names.includes('layer0/transformer/block0/ln2/gamma'), 'both the base kernel and the generator exist');
+});
+
+test('add-trainable-weights: with a silent generator (last LayerNorm zeroed) it computes the logits-only model with the same kernels', () => {
+  const base = tinyConfig();
+  const residualConfig = tinyConfig({ cnn: { ...base.cnn, addTrainableWeights: true } });
+  const logitsOnlyConfig = tinyConfig({ cnn: { ...base.cnn, trainedConvLayers: base.cnn.layers } });
+  const residual = createHyperTransformer(residualConfig, 4);
+  const logitsOnly = createHyperTransformer(logitsOnlyConfig, 5);
+  // Copy every shared tensor from the residual model; silence its conv generators.
+  const values = residual.values();
+  for (const e of residual.layout.entries) {
+    if (/^layer\d+\/transformer\/block0\/ln2\/(gamma|beta)$/.test(e.name) && !e.name.startsWith(`layer${base.cnn.layers}/`)) values.fill(0, e.offset, e.offset + e.size);
+  }
+  const target = logitsOnly.values();
+  for (const e of logitsOnly.layout.entries) {
+    const from = residual.layout.byName.get(e.name)!;
+    target.set(values.subarray(from.offset, from.offset + from.size), e.offset);
+  }
+  residual.params.assign(tf.tensor1d(values));
+  residual.markChanged();
+  logitsOnly.params.assign(tf.tensor1d(target));
+  logitsOnly.markChanged();
+  const batch = stackEpisodes(base, [makeSyntheticEpisode(base, { ways: 3, shots: 2, queriesPerClass: 2, seed: 9 })]);
+  const [a, b] = [residual, logitsOnly].map((m) => tf.tidy(() => m.queryLogits(m.views(), batch, { bnMode: 'support' }).dataSync().slice()));
+  disposeMetaBatch(batch);
+  assert.ok(a!.some((v) => v !== 0));
+  assert.ok(maxAbsDiff(a!, b!) < 1e-5, `max |Δ logit| ${maxAbsDiff(a!, b!)}`);
+  residual.dispose();
+  logitsOnly.dispose();
 });
 
 test('label-embedding gradients: used rows non-zero, the unlabelled row only with unlabelled samples', () => {

@@ -84,7 +84,10 @@ export function paramSpecs(config: HyperTransformerConfig, plan: ModelPlan = pla
   };
   for (const layer of plan.layers) {
     if (layer.generated) generatorSpecs(`layer${layer.index}`, layer);
-    else specs.push(...convSpecs(`cnn/conv${layer.index}`, config.cnn.kernelSize, layer.inChannels, layer.outChannels, false));
+    // A trained kernel: the whole kernel of a trained block, or the base that a generated kernel adds to.
+    if (!layer.generated || config.cnn.addTrainableWeights) {
+      specs.push(...convSpecs(`cnn/conv${layer.index}`, config.cnn.kernelSize, layer.inChannels, layer.outChannels, false));
+    }
     specs.push({ name: `cnn/bn${layer.index}/gamma`, shape: [layer.outChannels], init: ones });
     specs.push({ name: `cnn/bn${layer.index}/beta`, shape: [layer.outChannels], init: zeros });
   }
