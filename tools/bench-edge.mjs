@@ -58,7 +58,7 @@ for (const channels of [4, 8, 16]) {
     const set = await data.loadSupportSet(path.join(root, dir), { height, width, channels: c });
     const batch = data.supportBatch(set);
     const cnn = core.generate(model, batch.support, batch.supportLabels, { normalization: set.normalization, labels: set.classNames });
-    const raw = batch.support.pixels.map((x) => Math.round((x - set.normalization.offset[0]) / set.normalization.scale[0]));
+    const raw = data.denormalizePixels(batch.support.pixels, set.images.channels, set.normalization);
     const per = height * width * c;
     const calibration = { pixels: raw, count: batch.support.count };
     const row = { channels, ways, model: source, parameters: 0, files: {} };

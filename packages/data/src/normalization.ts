@@ -84,3 +84,17 @@ export function normalizePixels(raw: RawImage, channels: number, norm: PixelNorm
   normalizeInto(raw, channels, norm, out);
   return out;
 }
+
+/**
+ * Normalised floats → the raw 0..255 pixels they came from (rounded): what an exported model,
+ * which normalises inside, takes. The inverse of `normalizePixels`.
+ */
+export function denormalizePixels(pixels: Float32Array, channels: number, norm: PixelNormalization): Float32Array {
+  const { scale, offset } = expandNormalization(norm, channels);
+  const raw = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const c = i % channels;
+    raw[i] = Math.round((pixels[i]! - offset[c]!) / scale[c]!) + 0; // + 0: no -0 pixels
+  }
+  return raw;
+}

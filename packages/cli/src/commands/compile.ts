@@ -106,7 +106,7 @@ async function compile(
   lap('generate');
   reporter.step(`Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes`);
 
-  const rawPixels = toRaw(batch.support.pixels, set.normalization, channels);
+  const rawPixels = data.denormalizePixels(batch.support.pixels, channels, set.normalization);
   const files = await exportAndVerify(
     { cnn, rawPixels, count: batch.support.count, expected: expected.probabilities },
     plans,
@@ -164,16 +164,6 @@ function printFile(f: CompiledFile): void {
   const quantized = f.versusFloat ? `; vs float: max |Δp| ${f.versusFloat.maxAbsDiff.toFixed(3)}, same top-1 ${Math.round(f.versusFloat.argmaxAgreement * 100)}%` : '';
   const verified = f.verified ? `verified in ${f.runtime} (max |Δp| ${f.agreement!.maxAbsDiff.toExponential(1)}${quantized})` : 'not verified';
   process.stdout.write(`${check} ${f.format.padEnd(11)} ${f.paths.join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
-}
-
-/** Support pixels back to raw 0..255 (what exported models take), inverting the applied normalisation. */
-function toRaw(pixels: Float32Array, norm: { scale: number[]; offset: number[] }, channels: number): Float32Array {
-  const raw = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) {
-    const c = i % channels;
-    raw[i] = Math.round((pixels[i]! - norm.offset[c]!) / norm.scale[c]!);
-  }
-  return raw;
 }
 
 /** The model's checks speak of "the support set": name the folder, so the message points at it. */

@@ -7,7 +7,7 @@
  * Accuracy per episode; the result is the mean with a 95% confidence interval.
  */
 import { generate, meanAndCi95, modelFromState, loadCheckpoint, scoreBatch, type BnMode, type EpisodicModel, type HyperTransformer } from '@hypertx/core';
-import { OMNIGLOT_NORMALIZATION, type Episode } from '@hypertx/data';
+import { denormalizePixels, OMNIGLOT_NORMALIZATION, type Episode } from '@hypertx/data';
 import { HypertxError, runReference, type FormatPlugin } from '@hypertx/export';
 
 export type Engine = 'tfjs' | 'reference' | 'onnx' | 'tflite' | 'tflite-int8';
@@ -64,7 +64,7 @@ async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugi
     offset: new Array(channels).fill(OMNIGLOT_NORMALIZATION.offset[0]),
   };
   const cnn = generate(model, episode.support, episode.supportLabels, { normalization });
-  const raw = toRaw(episode.query.pixels, normalization.scale[0]!, normalization.offset[0]!);
+  const raw = denormalizePixels(episode.query.pixels, channels, normalization);
   let probabilities: ArrayLike<number>;
   let classes: number;
   if (!plugin) {
@@ -72,7 +72,7 @@ async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugi
     probabilities = out.probabilities;
     classes = out.shape[1];
   } else {
-    const calibration = { pixels: toRaw(episode.support.pixels, normalization.scale[0]!, normalization.offset[0]!), count: episode.support.count };
+    const calibration = { pixels: denormalizePixels(episode.support.pixels, channels, normalization), count: episode.support.count };
     const [file] = await plugin.write(cnn, { calibration });
     const runner = await plugin.createRunner!(file!.bytes);
     try {
@@ -90,10 +90,6 @@ async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugi
     if (top === episode.queryLabels[q]) right++;
   }
   return right / episode.query.count;
-}
-
-function toRaw(pixels: Float32Array, scale: number, offset: number): Float32Array {
-  return pixels.map((x) => Math.round((x - offset) / scale));
 }
 
 async function loadPlugin(engine: Exclude<Engine, 'tfjs' | 'reference'>): Promise<FormatPlugin> {
