@@ -41,14 +41,20 @@ if (values.run.length > 0) {
 const evalFile = path.join(root, 'bench/results/omniglot-eval.json');
 if (existsSync(evalFile)) {
   const { results } = JSON.parse(await readFile(evalFile, 'utf8'));
+  // One line per model family; rows are named <family>-<channels>ch (see docs/results.md).
+  const families = [
+    { re: /^protonet-(\d+)ch$/, label: 'ProtoNet', dashed: true },
+    { re: /^ht-logits-(\d+)ch$/, label: 'HT, logits generated' },
+    { re: /^ht-residual-(\d+)ch$/, label: 'HT, all layers generated' },
+  ];
   const series = [];
   for (const setting of ['5w1s', '20w1s']) {
-    for (const kind of ['hypertransformer', 'protonet']) {
-      const points = Object.values(results)
-        .filter((r) => r.kind === kind && r[setting]?.exported && typeof r.channels === 'number')
-        .map((r) => [r.channels, r[setting].exported.mean])
+    for (const family of families) {
+      const points = Object.entries(results)
+        .filter(([name, r]) => family.re.test(name) && r[setting]?.exported)
+        .map(([name, r]) => [Number(family.re.exec(name)[1]), r[setting].exported.mean])
         .sort((a, b) => a[0] - b[0]);
-      if (points.length) series.push({ name: `${kind === 'protonet' ? 'ProtoNet' : 'HT'} ${setting}`, points, dashed: kind === 'protonet' });
+      if (points.length) series.push({ name: `${family.label}, ${setting}`, points, dashed: family.dashed });
     }
   }
   if (series.length) {
