@@ -39,6 +39,11 @@ const data = await import(path.join(root, 'packages/data/dist/index.js'));
 const core = await import(path.join(root, 'packages/core/dist/index.js'));
 const compile = await import(path.join(root, 'packages/cli/dist/commands/compile.js'));
 const { measureFileAccuracy } = await import(path.join(root, 'packages/cli/dist/test-support/accuracy.js'));
+const { resolveModel } = await import(path.join(root, 'packages/cli/dist/models.js'));
+const { createHash } = await import('node:crypto');
+const { readFile } = await import('node:fs/promises');
+const modelFile = resolveModel(values.model);
+const modelSha256 = createHash('sha256').update(await readFile(modelFile)).digest('hex');
 
 const episodes = Number(values.episodes);
 const ways = Number(values.ways);
@@ -157,6 +162,8 @@ const out = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
   model: values.model,
+  modelFile: path.relative(root, modelFile),
+  modelSha256,
   setting:
     `${ways}-way ${shots}-shot, ${queries} queries per class, held-out alphabets ${data.OMNIGLOT_VALIDATION_ALPHABETS.join(', ')}; ` +
     'original 105×105 drawings written as PNG: light = white ink on black (grayscale), dark = blue-black ink on off-white paper (RGB, noise); ' +
