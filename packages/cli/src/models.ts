@@ -1,4 +1,4 @@
-/** The HyperTransformers bundled with the CLI (`-m default`, `-m omniglot-8ch`, …) and model paths. */
+/** The HyperTransformers bundled with the CLI (`-m default`, `-m omniglot-4ch`, `-m omniglot-16ch`) and model paths. */
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
