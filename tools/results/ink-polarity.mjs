@@ -13,7 +13,7 @@
  * so the inversion and levels baked into its input normalisation do all the mapping. Writes
  * bench/results/ink-polarity.json with both accuracies and their paired difference (95% CIs).
  *
- *   node tools/results/ink-polarity.mjs [--episodes 1000] [--ways 5] [--shots 1] [--model default]
+ *   node tools/results/ink-polarity.mjs [--episodes 1000] [--ways 5] [--shots 1] [--model default] [--noise 12] [--out file]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     shots: { type: 'string', default: '1' },
     queries: { type: 'string', default: '5' },
     seed: { type: 'string', default: '61' },
+    // Peak-to-peak sensor noise added to the dark images, in grey levels.
+    noise: { type: 'string', default: '12' },
     out: { type: 'string', default: path.join(root, 'bench/results/ink-polarity.json') },
   },
 });
@@ -79,7 +81,7 @@ async function writeImage(file, ink01, style) {
   const rgb = Buffer.alloc(SIDE * SIDE * 3);
   for (let i = 0; i < SIDE * SIDE; i++) {
     for (let c = 0; c < 3; c++) {
-      const v = style.paper[c] + (style.ink[c] - style.paper[c]) * ink01[i] + (random.next() - 0.5) * 12;
+      const v = style.paper[c] + (style.ink[c] - style.paper[c]) * ink01[i] + (random.next() - 0.5) * Number(values.noise);
       rgb[i * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
     }
   }
@@ -173,6 +175,7 @@ const out = {
   dark: { mean: dark.mean, ci95: dark.ci95 },
   darkMinusLight: diff,
   inputMapping: detected,
+  darkImageNoise: Number(values.noise),
   seconds: Math.round((performance.now() - t0) / 1000),
 };
 await writeFile(values.out, JSON.stringify(out, null, 2) + '\n');

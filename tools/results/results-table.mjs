@@ -21,7 +21,7 @@ for (const [name, r] of rows) {
 }
 out.push('', '| model | unlabelled per class | 5-way 1-shot | 20-way 1-shot |', '|---|---|---|---|');
 for (const [name, r] of rows) {
-  if (r.kind !== 'hypertransformer') continue;
+  if (r.kind !== 'hypertransformer' || !r['5w1s+2u']) continue;
   for (const u of [0, 2, 5]) {
     const suffix = u ? `+${u}u` : '';
     out.push(`| ${name} | ${u} | ${pct(r[`5w1s${suffix}`]?.exported)} | ${pct(r[`20w1s${suffix}`]?.exported)} |`);
