@@ -7,14 +7,16 @@
  *            tensors: { name: { dtype: "F32", shape, data_offsets: [begin, end] } } }
  * Offsets are relative to the start of the data section, as in safetensors. Parameters are stored
  * per name (`params/<name>`), optimizer slots as flat vectors (`optimizer/<slot>`). A model file
- * for generation is the same container with `optimizer: null`.
+ * for generation is the same container with `optimizer: null`. A BatchNorm prior (bn-prior.ts) is
+ * stored as `bn_prior/mean/<block>` and `bn_prior/variance/<block>` with `bnPrior: { weight }`.
  *
  * Files are written atomically (temporary file + rename).
  */
 import { readFile } from 'node:fs/promises';
-import { type HyperTransformerConfig, configKey, validateConfig } from './config.js';
+import { type HyperTransformerConfig, channelsOf, configKey, validateConfig } from './config.js';
 import { HypertxError, inputError } from './errors.js';
 import { type EpisodicModel, type HyperTransformer, type ModelKind, modelFromValues } from './model/hypertransformer.js';
+import type { BnPrior } from './model/bn-prior.js';
 import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { RngState } from './rng.js';
@@ -38,6 +40,8 @@ export interface TrainState {
   schedule?: LrSchedule;
   /** Free-form string metadata (e.g. dataset, preset). */
   metadata?: Record<string, string>;
+  /** Population BatchNorm statistics blended into support statistics (absent: support alone). */
+  bnPrior?: BnPrior;
 }
 
 interface TensorEntry {
@@ -56,6 +60,7 @@ interface Header {
   optimizer: { name: string; hyper: Record<string, number>; t: number } | null;
   schedule?: LrSchedule;
   metadata?: Record<string, string>;
+  bnPrior?: { weight: number; blocks: number };
   tensors: Record<string, TensorEntry>;
 }
 
@@ -77,6 +82,10 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
   };
   for (const e of layout.entries) add(`params/${e.name}`, e.shape, state.params.subarray(e.offset, e.offset + e.size));
   if (state.optimizer) for (const [slot, data] of Object.entries(state.optimizer.slots)) add(`optimizer/${slot}`, [data.length], data);
+  if (state.bnPrior) {
+    state.bnPrior.mean.forEach((m, l) => add(`bn_prior/mean/${l}`, [m.length], m));
+    state.bnPrior.variance.forEach((v, l) => add(`bn_prior/variance/${l}`, [v.length], v));
+  }
   const header: Header = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -87,6 +96,7 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
     optimizer: state.optimizer ? { name: state.optimizer.name, hyper: state.optimizer.hyper, t: state.optimizer.t } : null,
     ...(state.schedule ? { schedule: state.schedule } : {}),
     ...(state.metadata ? { metadata: state.metadata } : {}),
+    ...(state.bnPrior ? { bnPrior: { weight: state.bnPrior.weight, blocks: state.bnPrior.mean.length } } : {}),
     tensors,
   };
   let json = JSON.stringify(header);
@@ -154,6 +164,19 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Train
     if (optName !== 'sgd' && optName !== 'adam') throw corrupt(where, `unknown optimizer ${JSON.stringify(optName)}`);
     optimizer = { name: optName, hyper: header.optimizer.hyper, t: header.optimizer.t, slots };
   }
+  let bnPrior: BnPrior | undefined;
+  if (header.bnPrior) {
+    const { weight, blocks } = header.bnPrior;
+    if (typeof weight !== 'number' || !(weight >= 0) || blocks !== header.config.cnn.layers) {
+      throw corrupt(where, `bnPrior ${JSON.stringify(header.bnPrior)} does not fit a ${header.config.cnn.layers}-block CNN`);
+    }
+    const indices = Array.from({ length: blocks }, (_, l) => l);
+    bnPrior = {
+      weight,
+      mean: indices.map((l) => read(`bn_prior/mean/${l}`, [channelsOf(header.config, l)])),
+      variance: indices.map((l) => read(`bn_prior/variance/${l}`, [channelsOf(header.config, l)])),
+    };
+  }
   return {
     kind,
     config: header.config,
@@ -163,6 +186,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Train
     optimizer,
     ...(header.schedule ? { schedule: header.schedule } : {}),
     ...(header.metadata ? { metadata: header.metadata } : {}),
+    ...(bnPrior ? { bnPrior } : {}),
   };
 }
 
@@ -191,12 +215,23 @@ export function assertSameConfig(state: TrainState, config: HyperTransformerConf
 
 /** Builds a model (HyperTransformer or ProtoNet) from a state. */
 export function modelFromState(state: TrainState): EpisodicModel {
-  return state.kind === 'protonet' ? protoNetFromValues(state.config, state.params) : modelFromValues(state.config, state.params);
+  const model = state.kind === 'protonet' ? protoNetFromValues(state.config, state.params) : modelFromValues(state.config, state.params);
+  model.bnPrior = state.bnPrior ?? null;
+  return model;
 }
 
 /** Saves weights only (a model file for generation; `optimizer: null`). */
 export async function saveModel(path: string, model: EpisodicModel, metadata?: Record<string, string>): Promise<void> {
-  await saveCheckpoint(path, { kind: model.kind, config: model.config, params: model.values(), step: 0, rng: { seed: 0 }, optimizer: null, ...(metadata ? { metadata } : {}) });
+  await saveCheckpoint(path, {
+    kind: model.kind,
+    config: model.config,
+    params: model.values(),
+    step: 0,
+    rng: { seed: 0 },
+    optimizer: null,
+    ...(metadata ? { metadata } : {}),
+    ...(model.bnPrior ? { bnPrior: model.bnPrior } : {}),
+  });
 }
 
 /** Loads a HyperTransformer for generation from a checkpoint or model file (path or bytes). */
@@ -205,5 +240,7 @@ export async function loadModel(pathOrBytes: string | Uint8Array): Promise<Hyper
   if (state.kind !== 'hypertransformer') {
     throw inputError('E_MODEL_KIND', `${typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>'} holds a ${state.kind}, not a HyperTransformer`);
   }
-  return modelFromValues(state.config, state.params);
+  const model = modelFromValues(state.config, state.params);
+  model.bnPrior = state.bnPrior ?? null;
+  return model;
 }

@@ -10,6 +10,7 @@ export { makeSyntheticEpisode, type SyntheticEpisodeOptions } from './synthetic.
 export { createHyperTransformer, modelFromValues, parameterCount, type HyperTransformer, type EpisodicModel, type ModelKind } from './model/hypertransformer.js';
 export { createProtoNet, protoNetFromValues, type ProtoNet } from './model/protonet.js';
 export { forward, crossEntropy, type ForwardOptions, type ForwardResult, type BlockWeights } from './model/forward.js';
+export { estimateBnPrior, type BnPrior } from './model/bn-prior.js';
 export { paramSpecs, type ParamSpec, type ParamLayout, type ParamEntry } from './model/params.js';
 export { generate, defaultNormalization, supportSetHash, PRODUCER, type GenerateOptions } from './generate.js';
 export { evaluate, meanAndCi95, scoreBatch, type EvaluationResult, type EvaluateOptions } from './evaluate.js';

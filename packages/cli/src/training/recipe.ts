@@ -25,6 +25,12 @@ export interface TrainingRecipe {
   schedule: LrSchedule;
   clipNorm?: number;
   bnMode: BnMode;
+  /**
+   * Train and ship with a BatchNorm prior: population statistics worth `weight` pseudo-values
+   * blended into each support set's statistics, re-estimated every `every` steps from `sets`
+   * training support sets (core: bn-prior.ts). Absent: support statistics alone.
+   */
+  bnPrior?: { weight: number; every: number; sets: number };
   steps: number;
   checkpointEvery: number;
   validation: { every: number; episodes: number; ways: number; shots: number; unlabeled: number; queries: number; seed: number };
@@ -91,4 +97,17 @@ export function builtInRecipe(name: string): TrainingRecipe {
     throw new HypertxError('E_USAGE', `unknown recipe "${name}"`, { kind: 'usage', hint: `built-in recipes: ${Object.keys(BUILT_IN_RECIPES).join(', ')}; or pass --config <recipe.json>` });
   }
   return make();
+}
+
+/** Checks the optional parts of a hand-written recipe that nothing else checks. */
+export function checkRecipe(recipe: TrainingRecipe, where = 'the recipe'): void {
+  const p = recipe.bnPrior;
+  if (p === undefined) return;
+  const ok = typeof p === 'object' && p !== null && typeof p.weight === 'number' && p.weight >= 0 && Number.isInteger(p.every) && p.every >= 1 && Number.isInteger(p.sets) && p.sets >= 1;
+  if (!ok) {
+    throw new HypertxError('E_RECIPE', `${where}: bnPrior ${JSON.stringify(p)} is invalid`, {
+      kind: 'usage',
+      hint: 'bnPrior is { "weight": pseudo-values ≥ 0 (e.g. 30), "every": steps ≥ 1 between re-estimates, "sets": support sets ≥ 1 per estimate }',
+    });
+  }
 }

@@ -22,7 +22,7 @@ import {
 } from '@hypertx/core';
 import { HypertxError } from '@hypertx/export';
 import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes } from './episodes.js';
-import { applyOverrides, type TrainingRecipe } from './recipe.js';
+import { applyOverrides, checkRecipe, type TrainingRecipe } from './recipe.js';
 
 export const RUN_FILES = {
   recipe: 'recipe.json',
@@ -67,6 +67,7 @@ export function recipeConfig(recipe: TrainingRecipe): HyperTransformerConfig {
 
 export async function runTraining(options: RunOptions): Promise<RunResult> {
   const { outDir, recipe } = options;
+  checkRecipe(recipe, `recipe "${recipe.name}"`);
   const files = {
     checkpoint: path.join(outDir, RUN_FILES.checkpoint),
     best: path.join(outDir, RUN_FILES.best),
@@ -97,6 +98,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     schedule: recipe.schedule,
     ...(recipe.clipNorm !== undefined ? { clipNorm: recipe.clipNorm } : {}),
     bnMode: recipe.bnMode,
+    ...(recipe.bnPrior ? { bnPrior: recipe.bnPrior } : {}),
     metadata: { recipe: recipe.name },
   };
   const trainer = resuming

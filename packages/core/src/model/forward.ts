@@ -11,6 +11,8 @@
  * per episode and layer). BatchNorm statistics come from the support part (labelled + unlabelled)
  * and are applied to support and query alike (`bnMode: 'support'`, DESIGN decision 1); with
  * `'transductive'` the query part uses its own batch statistics, as the authors' code does.
+ * A model with a `bnPrior` blends its population statistics into the support statistics
+ * (bn-prior.ts): what few support images say about a channel is shrunk towards what it usually is.
  *
  * Order note: the authors apply act then maxpool; we apply maxpool then act. For ReLU and leaky
  * ReLU (monotone non-decreasing) the two are identical, and pooling first runs the activation on
@@ -23,10 +25,13 @@ import { dense, matMul2d } from '../ops/dense.js';
 import { layerNorm } from '../ops/layer-norm.js';
 import { maxPool } from '../ops/pool.js';
 import { tf } from '../tf.js';
+import { type BnPrior, type LayerPrior, blendMoments, layerPrior } from './bn-prior.js';
 import type { HyperTransformer } from './hypertransformer.js';
 
 export interface ForwardOptions {
   bnMode?: BnMode;
+  /** Overrides the model's own `bnPrior` (null: support statistics alone). */
+  bnPrior?: BnPrior | null;
 }
 
 /** What one conv block ended up using, per episode. */
@@ -174,11 +179,22 @@ function moments3(x: tf.Tensor3D): { mean: tf.Tensor3D; variance: tf.Tensor3D } 
 }
 
 /** BatchNorm with per-episode statistics from the support part (and the query part when transductive). */
-export function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, T: number, M: number, S: number, mode: BnMode): { y: tf.Tensor4D; mean: tf.Tensor2D; variance: tf.Tensor2D } {
+export function batchNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  T: number,
+  M: number,
+  S: number,
+  mode: BnMode,
+  prior?: LayerPrior,
+): { y: tf.Tensor4D; mean: tf.Tensor2D; variance: tf.Tensor2D } {
   const [, h, w, c] = x.shape;
   const grouped = tf.reshape(x, [T, M, h * w, c]);
   const sup = M === S ? grouped : tf.slice(grouped, [0, 0, 0, 0], [T, S, h * w, c]);
-  const stats = moments3(tf.reshape(sup, [T, S * h * w, c]) as tf.Tensor3D);
+  let stats = moments3(tf.reshape(sup, [T, S * h * w, c]) as tf.Tensor3D);
+  if (prior && prior.weight > 0) stats = blendMoments(stats, prior, S * h * w);
   const normalise = (part: tf.Tensor, m: tf.Tensor3D, v: tf.Tensor3D, rows: number) => {
     const scale = tf.mul(tf.rsqrt(tf.add(v, eps)), gamma);
     const shift = tf.sub(beta, tf.mul(m, scale));
@@ -199,6 +215,7 @@ export function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
 export function forward(model: HyperTransformer, views: Views, batch: MetaBatch, options: ForwardOptions = {}): ForwardResult {
   const { config, plan } = model;
   const mode = options.bnMode ?? 'support';
+  const prior = options.bnPrior === undefined ? model.bnPrior : options.bnPrior;
   const T = batch.episodes;
   const S = batch.support;
   const M = batch.support + batch.query;
@@ -229,7 +246,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
       y = conv2d(x, view(views, `cnn/conv${layer.index}/kernel`), config.cnn.stride, 'same', !first);
     }
     const pooled = activate(maxPool(y, 2), config.cnn.activation, 0.01) as tf.Tensor4D;
-    const bn = batchNorm(pooled, view(views, `cnn/bn${layer.index}/gamma`), view(views, `cnn/bn${layer.index}/beta`), config.cnn.bnEpsilon, T, M, S, mode);
+    const bn = batchNorm(pooled, view(views, `cnn/bn${layer.index}/gamma`), view(views, `cnn/bn${layer.index}/beta`), config.cnn.bnEpsilon, T, M, S, mode, layerPrior(prior, layer.index));
     blocks.push({ kernel, bias, mean: bn.mean, variance: bn.variance });
     x = bn.y;
     supportActs = supportPart(x, T, M, S);

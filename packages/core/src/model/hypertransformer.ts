@@ -4,6 +4,7 @@ import { type BnMode, type HyperTransformerConfig, type ModelPlan, configKey, pl
 import type { MetaBatch } from '../episode.js';
 import { internalError } from '../errors.js';
 import { tf } from '../tf.js';
+import type { BnPrior } from './bn-prior.js';
 import { forward } from './forward.js';
 import { type ParamLayout, type ParamSpec, initialValues, makeLayout, paramSpecs } from './params.js';
 
@@ -24,6 +25,10 @@ export interface EpisodicModel {
   markChanged(): void;
   /** `[T, Q, N]` query logits of a meta-batch (inside a tidy / gradient scope). */
   queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D;
+  /** Population BatchNorm statistics blended into the support statistics (bn-prior.ts); null: none. */
+  bnPrior: BnPrior | null;
+  /** The BatchNorm statistics each block uses for this batch's episodes, `[T, C]` (inside a tidy). */
+  bnStatistics(batch: MetaBatch): { mean: tf.Tensor2D; variance: tf.Tensor2D }[];
   dispose(): void;
 }
 
@@ -48,6 +53,7 @@ export abstract class FlatParamModel {
   readonly layout: ParamLayout;
   readonly params: tf.Variable<tf.Rank.R1>;
   private readonly sizes: number[];
+  private prior: BnPrior | null = null;
 
   constructor(readonly config: HyperTransformerConfig, specs: ParamSpec[], values: Float32Array) {
     this.layout = makeLayout(specs);
@@ -63,6 +69,15 @@ export abstract class FlatParamModel {
     const out = new Map<string, tf.Tensor>();
     this.layout.entries.forEach((e, i) => out.set(e.name, tf.reshape(parts[i] as tf.Tensor, e.shape)));
     return out;
+  }
+
+  get bnPrior(): BnPrior | null {
+    return this.prior;
+  }
+
+  set bnPrior(prior: BnPrior | null) {
+    this.prior = prior;
+    this.cachedId = null;
   }
 
   private cachedViews: Map<string, tf.Tensor> | null = null;
@@ -101,6 +116,10 @@ export abstract class FlatParamModel {
     h.update(`${this.constructor.name}:${configKey(this.config)}`);
     const v = this.params.dataSync() as Float32Array;
     h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    if (this.prior) {
+      h.update(`bn-prior:${this.prior.weight};`);
+      for (const a of [...this.prior.mean, ...this.prior.variance]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    }
     this.cachedId = h.digest('hex').slice(0, 16);
     return this.cachedId;
   }
@@ -125,6 +144,10 @@ class Model extends FlatParamModel implements HyperTransformer {
     const out = forward(this, views, batch, options);
     if (!out.logits) throw internalError('E_MODEL_NO_QUERIES', 'queryLogits needs a batch with query images');
     return out.logits;
+  }
+
+  bnStatistics(batch: MetaBatch): { mean: tf.Tensor2D; variance: tf.Tensor2D }[] {
+    return forward(this, this.inferenceViews(), batch).blocks.map((b) => ({ mean: b.mean, variance: b.variance }));
   }
 }
 

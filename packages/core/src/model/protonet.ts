@@ -11,6 +11,7 @@ import type { MetaBatch } from '../episode.js';
 import { conv2d } from '../ops/conv.js';
 import { maxPool } from '../ops/pool.js';
 import { tf } from '../tf.js';
+import { layerPrior } from './bn-prior.js';
 import { activate, batchNorm } from './forward.js';
 import { type EpisodicModel, FlatParamModel } from './hypertransformer.js';
 import { type ParamSpec, initialValues, makeLayout } from './params.js';
@@ -41,18 +42,34 @@ class ProtoNetModel extends FlatParamModel implements ProtoNet {
     super(config, protoNetSpecs(config), values);
   }
 
-  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D {
+  /** The conv stack on every image of the batch, and the BatchNorm statistics of each block. */
+  private embed(views: Map<string, tf.Tensor>, batch: MetaBatch, bnMode: BnMode): { x: tf.Tensor4D; stats: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] } {
     const { config } = this;
     const T = batch.episodes;
     const S = batch.support;
     const M = batch.support + batch.query;
-    const N = batch.ways;
     let x = batch.images;
+    const stats: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] = [];
     for (let l = 0; l < config.cnn.layers; l++) {
       const y = conv2d(x, views.get(`cnn/conv${l}/kernel`) as tf.Tensor4D, config.cnn.stride, 'same', l > 0);
       const pooled = activate(maxPool(y, 2), config.cnn.activation, 0.01) as tf.Tensor4D;
-      x = batchNorm(pooled, views.get(`cnn/bn${l}/gamma`) as tf.Tensor1D, views.get(`cnn/bn${l}/beta`) as tf.Tensor1D, config.cnn.bnEpsilon, T, M, S, options.bnMode).y;
+      const bn = batchNorm(pooled, views.get(`cnn/bn${l}/gamma`) as tf.Tensor1D, views.get(`cnn/bn${l}/beta`) as tf.Tensor1D, config.cnn.bnEpsilon, T, M, S, bnMode, layerPrior(this.bnPrior, l));
+      stats.push({ mean: bn.mean, variance: bn.variance });
+      x = bn.y;
     }
+    return { x, stats };
+  }
+
+  bnStatistics(batch: MetaBatch): { mean: tf.Tensor2D; variance: tf.Tensor2D }[] {
+    return this.embed(this.inferenceViews(), batch, 'support').stats;
+  }
+
+  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D {
+    const T = batch.episodes;
+    const S = batch.support;
+    const M = batch.support + batch.query;
+    const N = batch.ways;
+    const { x } = this.embed(views, batch, options.bnMode);
     const n = x.shape[1] * x.shape[2] * x.shape[3];
     const emb = tf.reshape(x, [T, M, n]);
     const support = tf.slice(emb, [0, 0, 0], [T, S, n]);

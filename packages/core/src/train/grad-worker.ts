@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend.js';
 import type { HyperTransformerConfig } from '../config.js';
 import type { Episode } from '../episode.js';
+import type { BnPrior } from '../model/bn-prior.js';
 import type { ModelKind } from '../model/hypertransformer.js';
 import { modelFromValues } from '../model/hypertransformer.js';
 import { protoNetFromValues } from '../model/protonet.js';
@@ -24,6 +25,7 @@ export interface WorkerJob {
   params: Float32Array;
   episodes: Episode[];
   bnMode: 'support' | 'transductive';
+  bnPrior: BnPrior | null;
 }
 
 const init = workerData as WorkerInit;
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   port.on('message', (job: WorkerJob) => {
     try {
       tf.tidy(() => model.params.assign(tf.tensor1d(job.params)));
+      model.bnPrior = job.bnPrior;
       const r = shardGradient(model, job.episodes, job.bnMode);
       port.postMessage({ id: job.id, ok: true, ...r }, [r.gradient.buffer as ArrayBuffer, r.predicted.buffer as ArrayBuffer]);
     } catch (err) {

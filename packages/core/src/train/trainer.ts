@@ -11,9 +11,10 @@
 import type { BnMode } from '../config.js';
 import { type TrainState, assertSameConfig, loadCheckpoint, modelFromState, saveCheckpoint } from '../checkpoint.js';
 import { currentBackend } from '../backend.js';
-import { type Episode, assertStackable } from '../episode.js';
+import { type Episode, assertStackable, disposeMetaBatch, stackEpisodes } from '../episode.js';
 import { usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
+import { estimateBnPrior } from '../model/bn-prior.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
@@ -53,6 +54,12 @@ export interface TrainerOptions {
   checkpoint?: { path: string; every: number };
   evaluation?: { every: number; episodes: () => Iterable<Episode>; bnMode?: BnMode; onResult?: (result: EvaluationResult & { step: number }) => void };
   metadata?: Record<string, string>;
+  /**
+   * Train and ship with a BatchNorm prior (bn-prior.ts): population statistics worth `weight`
+   * pseudo-values, re-estimated every `every` steps from `sets` training support sets (drawn
+   * with a seed of their own, so the training episodes are unchanged) and used by every step.
+   */
+  bnPrior?: { weight: number; every: number; sets: number };
   /**
    * Extra worker threads for data-parallel steps (default 0). With W workers the episodes of a
    * step are split into W + 1 shards computed concurrently (the wasm backend uses one core per
@@ -110,6 +117,12 @@ export class Trainer {
     const bnMode = this.options.bnMode ?? 'support';
     const lr = learningRate(this.schedule, this.stepCount);
     assertStackable(model.config, episodes); // before sharding: shards are checked one by one later
+    const prior = this.options.bnPrior;
+    if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
+      // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
+      this.refreshBnPrior();
+      this.refreshBnPrior();
+    }
     const pool = episodes.length > 1 ? await this.workerPool() : null;
     let gradient: tf.Tensor1D;
     let loss: number;
@@ -129,7 +142,7 @@ export class Trainer {
     } else {
       const shardCount = Math.min(pool.size + 1, episodes.length);
       const shards = Array.from({ length: shardCount }, (_, i) => episodes.slice(Math.floor((i * episodes.length) / shardCount), Math.floor(((i + 1) * episodes.length) / shardCount)));
-      const remote = pool.run(model.values(), shards.slice(1), bnMode);
+      const remote = pool.run(model.values(), shards.slice(1), bnMode, model.bnPrior);
       const local = shardGradientTensor(model, shards[0] as Episode[], bnMode);
       const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
       local.gradient.dispose();
@@ -155,6 +168,7 @@ export class Trainer {
     gradient.dispose();
     this.stepCount += 1;
     model.markChanged();
+    if (prior && this.stepCount % prior.every === 0) this.refreshBnPrior();
     return { loss, accuracy: right / total, gradNorm, lr };
   }
 
@@ -180,6 +194,30 @@ export class Trainer {
     return { steps: this.stepCount, last };
   }
 
+  /** Re-estimates the model's BatchNorm prior from training support sets (options.bnPrior). */
+  refreshBnPrior(): void {
+    const options = this.options.bnPrior;
+    if (!options) return;
+    const { model, stepCount } = this;
+    const source = this.options.episodes;
+    const seed = (this.seed ^ 0x5bd1e995) >>> 0;
+    function* supportSets() {
+      let drawn = 0;
+      for (let i = 0; drawn < options!.sets; i++) {
+        for (const episode of source(stepCount + i, seed)) {
+          if (drawn++ >= options!.sets) break;
+          const batch = stackEpisodes(model.config, [episode]);
+          try {
+            yield batch;
+          } finally {
+            disposeMetaBatch(batch);
+          }
+        }
+      }
+    }
+    model.bnPrior = estimateBnPrior(model, supportSets(), options.weight);
+  }
+
   state(): TrainState {
     return {
       kind: this.model.kind,
@@ -190,6 +228,7 @@ export class Trainer {
       optimizer: this.optimizer.state(),
       schedule: this.schedule,
       ...(this.options.metadata ? { metadata: this.options.metadata } : {}),
+      ...(this.model.bnPrior ? { bnPrior: this.model.bnPrior } : {}),
     };
   }
 

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { BnMode } from '../config.js';
 import type { Episode } from '../episode.js';
 import { HypertxError, internalError } from '../errors.js';
+import type { BnPrior } from '../model/bn-prior.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import type { ShardGradient } from './gradient.js';
 import type { WorkerInit, WorkerJob } from './grad-worker.js';
@@ -54,12 +55,12 @@ class GradientWorker {
     });
   }
 
-  run(params: Float32Array, episodes: Episode[], bnMode: BnMode): Promise<ShardGradient> {
+  run(params: Float32Array, episodes: Episode[], bnMode: BnMode, bnPrior: BnPrior | null): Promise<ShardGradient> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      const job: WorkerJob = { id, params, episodes, bnMode };
+      const job: WorkerJob = { id, params, episodes, bnMode, bnPrior };
       this.worker.postMessage(job);
     });
   }
@@ -89,8 +90,8 @@ export class WorkerPool {
   }
 
   /** Starts shard i on worker i (shards.length ≤ size). */
-  run(params: Float32Array, shards: Episode[][], bnMode: BnMode): Promise<ShardGradient>[] {
-    return shards.map((episodes, i) => (this.workers[i] as GradientWorker).run(params, episodes, bnMode));
+  run(params: Float32Array, shards: Episode[][], bnMode: BnMode, bnPrior: BnPrior | null): Promise<ShardGradient>[] {
+    return shards.map((episodes, i) => (this.workers[i] as GradientWorker).run(params, episodes, bnMode, bnPrior));
   }
 
   async close(): Promise<void> {
