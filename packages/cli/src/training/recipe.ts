@@ -37,6 +37,8 @@ export interface TrainingRecipe {
 }
 
 export interface ConfigOverrides {
+  /** Input size: a 4-block CNN on 32×32 ends at 2×2 (32 features at 8 channels), on 28×28 at 1×1 (8). */
+  image?: Partial<HyperTransformerConfig['image']>;
   maxWays?: number;
   cnn?: Partial<HyperTransformerConfig['cnn']>;
   embeddingDim?: number;
@@ -49,6 +51,7 @@ export function applyOverrides(base: HyperTransformerConfig, o: ConfigOverrides 
   if (!o) return base;
   return {
     ...base,
+    ...(o.image !== undefined ? { image: { ...base.image, ...o.image } } : {}),
     ...(o.maxWays !== undefined ? { maxWays: o.maxWays } : {}),
     ...(o.embeddingDim !== undefined ? { embeddingDim: o.embeddingDim } : {}),
     ...(o.sharedFeatures !== undefined ? { sharedFeatures: o.sharedFeatures } : {}),
@@ -76,6 +79,7 @@ export function omniglotRecipe(channels: number, kind: TrainingRecipe['kind'] = 
     schedule: { kind: 'cosine', lr: 1e-3, totalSteps: 20_000, minLr: 5e-5, warmupSteps: 200 },
     clipNorm: 5,
     bnMode: 'support',
+    bnPrior: { weight: 30, every: 50, sets: 64 },
     steps: 20_000,
     checkpointEvery: 250,
     validation: { every: 500, episodes: 300, ways: 5, shots: 1, unlabeled: 0, queries: 5, seed: 7 },
