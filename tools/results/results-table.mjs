@@ -2,13 +2,33 @@
 /**
  * Prints the Markdown tables of docs/results.md from bench/results/omniglot-eval.json, so the
  * numbers in the docs are the measured ones: `node tools/results/results-table.mjs`.
+ *
+ *   --in <file>        another results file (default bench/results/omniglot-eval.json)
+ *   --compare <file>   instead: the same models before/after, matched by name without "+prior"
+ *                      (the BatchNorm prior's effect), exported accuracy per support-set shape
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { results, protocol } = JSON.parse(await readFile(path.join(root, 'bench/results/omniglot-eval.json'), 'utf8'));
+const { values } = parseArgs({ options: { in: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') }, compare: { type: 'string' } } });
+const { results, protocol } = JSON.parse(await readFile(values.in, 'utf8'));
+if (values.compare) {
+  const before = JSON.parse(await readFile(values.compare, 'utf8')).results;
+  const cells = ['2w1s', '5w1s', '5w5s', '20w1s', '5w1s+5u', '20w1s+5u'];
+  const fmt = (r) => (r ? (r.mean * 100).toFixed(1) : '—');
+  const lines = [`| model | ${cells.join(' | ')} |`, `|---|${cells.map(() => '---').join('|')}|`];
+  for (const [name, r] of Object.entries(results)) {
+    const old = before[name.replace(/\+prior$/, '')];
+    if (!old || old === r) continue;
+    const cell = (c) => (r[c]?.exported || old[c]?.exported ? `${fmt(old[c]?.exported)} → **${fmt(r[c]?.exported)}**` : '—');
+    lines.push(`| ${name.replace(/\+prior$/, '')} | ${cells.map(cell).join(' | ')} |`);
+  }
+  console.log(lines.join('\n'));
+  process.exit(0);
+}
 const pct = (r) => (r ? `${(r.mean * 100).toFixed(1)} ± ${(r.ci95 * 100).toFixed(1)}` : '—');
 const rows = Object.entries(results).sort(([, a], [, b]) => (a.channels - b.channels) || a.kind.localeCompare(b.kind));
 
