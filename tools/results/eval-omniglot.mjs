@@ -71,6 +71,8 @@ for (const spec of values.run) {
   entry.kind = model.kind;
   entry.file = path.relative(root, path.resolve(file));
   entry.channels = model.config.cnn.channels;
+  entry.imageSize = model.config.image.height;
+  entry.bnPriorWeight = model.bnPrior?.weight ?? 0;
   for (const [i, s] of SETTINGS.entries()) {
     if (only && !only.has(s.id)) continue;
     const sampler = data.createEpisodeSampler(source, { ways: s.ways, shots: s.shots, unlabeled: s.unlabeled, queries, imageSize: model.config.image.height, seed: 1000 + i });
@@ -78,11 +80,13 @@ for (const spec of values.run) {
     const modes = model.kind === 'hypertransformer'
       ? [{ key: 'exported', engine: values.engine, bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }]
       : [{ key: 'exported', engine: 'tfjs', bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }];
+    // Unlabelled images: compile labels them with a first pass (self-label); also measure them left as tokens.
+    if (model.kind === 'hypertransformer' && s.unlabeled > 0) modes.push({ key: 'exportedTokens', engine: values.engine, bnMode: 'support', selfLabel: false });
     entry[s.id] = {};
     for (const m of modes) {
       const t0 = performance.now();
-      const r = await episodeAccuracy(model, episodes, { engine: m.engine, bnMode: m.bnMode });
-      entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, mean: r.mean, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
+      const r = await episodeAccuracy(model, episodes, { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel });
+      entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel ?? (m.engine !== 'tfjs'), mean: r.mean, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
       console.error(`${name} ${s.id} ${m.key}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
     }
     await mkdir(path.dirname(values.out), { recursive: true });

@@ -37,7 +37,7 @@ out.push(`Protocol: ${protocol.split}; ${protocol.episodes} episodes per cell, $
 out.push('| model | channels | training episodes | 5-way 1-shot | 5-way 5-shot | 20-way 1-shot | 5-way 1-shot, transductive BN | 20-way 1-shot, transductive BN |');
 out.push('|---|---|---|---|---|---|---|---|');
 for (const [name, r] of rows) {
-  out.push(`| ${name} (${r.kind === 'protonet' ? 'ProtoNet, TF.js, support-set BN' : 'HT, exported ONNX in onnxruntime'}) | ${r.channels} | ${r.trainingEpisodes ? `${Math.round(r.trainingEpisodes / 1000)}k` : '—'} | ${pct(r['5w1s']?.exported)} | ${pct(r['5w5s']?.exported)} | ${pct(r['20w1s']?.exported)} | ${pct(r['5w1s']?.transductive)} | ${pct(r['20w1s']?.transductive)} |`);
+  out.push(`| ${name} (${r.kind === 'protonet' ? 'ProtoNet, TF.js, support-set BN' : 'HT, exported ONNX in onnxruntime'}) | ${r.channels}${r.imageSize && r.imageSize !== 28 ? ` (${r.imageSize}×${r.imageSize} input)` : ''} | ${r.trainingEpisodes ? `${Math.round(r.trainingEpisodes / 1000)}k` : '—'} | ${pct(r['5w1s']?.exported)} | ${pct(r['5w5s']?.exported)} | ${pct(r['20w1s']?.exported)} | ${pct(r['5w1s']?.transductive)} | ${pct(r['20w1s']?.transductive)} |`);
 }
 out.push('', '| model | unlabelled per class | 5-way 1-shot | 20-way 1-shot |', '|---|---|---|---|');
 for (const [name, r] of rows) {

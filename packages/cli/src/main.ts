@@ -60,6 +60,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .argument('<support-dir>', 'folder with one sub-folder of images per class (png, jpg, jpeg, webp)')
     .option('--unlabeled <dir>', 'extra unlabelled images of the same classes (default: <support-dir>/_unlabeled if present)')
+    .option('--no-self-label', 'keep unlabelled images as unlabelled tokens (default: a first-pass CNN labels them, then the CNN is generated again)')
     .option('-m, --model <path|name>', 'HyperTransformer checkpoint, or a bundled model: default (8 channels), omniglot-4ch, omniglot-16ch', 'default')
     .option('-f, --format <list>', 'comma-separated formats: onnx, tflite, tflite-int8, c-array, hxcnn (default: from -o, else onnx,tflite)')
     .option('-o, --output <file|dir>', 'output file (its extension picks the format) or directory (default: ./<support-dir name>.*)')
@@ -111,6 +112,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--ways <n>', 'classes per episode', parseInteger('--ways'), 5)
     .option('--shots <n>', 'labelled images per class', parseInteger('--shots'), 1)
     .option('--unlabeled <n>', 'unlabelled images per class', parseInteger('--unlabeled'), 0)
+    .option('--no-self-label', 'exported engines: keep unlabelled images as unlabelled tokens instead of labelling them with a first pass, as compile does by default')
     .option('--queries <n>', 'query images per class', parseInteger('--queries'), 5)
     .addOption(new Option('--bn-mode <mode>', 'BatchNorm statistics: support (as exported) or transductive (the paper)').choices(['support', 'transductive']).default('support'))
     .addOption(

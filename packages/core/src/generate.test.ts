@@ -4,6 +4,7 @@ import { runReference, validate } from '@hypertx/export';
 import { disposeMetaBatch, stackEpisodes, type Episode, type ImageBatch } from './episode.js';
 import { generate } from './generate.js';
 import { predict } from './predict.js';
+import { selfLabel } from './self-label.js';
 import { createHyperTransformer } from './model/hypertransformer.js';
 import { Rng } from './rng.js';
 import { maxAbsDiff, tinyConfig, useWasm } from './test-support/tiny.js';
@@ -34,7 +35,7 @@ for (const variant of ['all-generated', 'logits-only', 'generated-bias', 'lrelu'
     const support = rawImages(6, h, w, c, 1);
     const labels = Int32Array.from([0, 1, 2, 0, -1, 2]);
     const query = rawImages(5, h, w, c, 2);
-    const cnn = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'] });
+    const cnn = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'], selfLabel: false });
     validate(cnn);
     assert.deepEqual(cnn.labels, ['a', 'b', 'c']);
     assert.equal(cnn.metadata.modelId, model.id());
@@ -46,12 +47,40 @@ for (const variant of ['all-generated', 'logits-only', 'generated-bias', 'lrelu'
     const ref = runReference(cnn, query.raw, 5);
     const diff = maxAbsDiff(tfLogits, ref.logits);
     assert.ok(diff <= 1e-4, `max |Δlogit| = ${diff}`);
-    const folded = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'], foldBatchNorm: true });
+    const folded = generate(model, support.batch, labels, { labels: ['a', 'b', 'c'], foldBatchNorm: true, selfLabel: false });
     const foldedDiff = maxAbsDiff(tfLogits, runReference(folded, query.raw, 5).logits);
     assert.ok(foldedDiff <= 1e-4, `with foldBatchNorm: max |Δlogit| = ${foldedDiff}`);
     model.dispose();
   });
 }
+
+test('self-labelling: unlabelled images take the class the first-pass CNN predicts, then generation runs again', () => {
+  const config = tinyConfig();
+  const model = createHyperTransformer(config, 12);
+  const { height: h, width: w, channels: c } = config.image;
+  const support = rawImages(7, h, w, c, 21);
+  const labels = Int32Array.from([0, 1, 2, -1, -1, -1, -1]);
+  const firstPass = generate(model, support.batch, labels, { selfLabel: false });
+  const px = h * w * c;
+  const unlabelledRaw = support.raw.subarray(3 * px);
+  const probs = runReference(firstPass, unlabelledRaw, 4).probabilities;
+  const argmax = [0, 1, 2, 3].map((i) => [0, 1, 2].reduce((best, k) => ((probs[i * 3 + k] as number) > (probs[i * 3 + best] as number) ? k : best), 0));
+  const relabelled = selfLabel(model, support.batch, labels);
+  assert.deepEqual(Array.from(relabelled), [0, 1, 2, ...argmax]);
+  assert.deepEqual(Array.from(labels), [0, 1, 2, -1, -1, -1, -1], 'the caller’s labels are not modified');
+  // The default generation is generation from the relabelled support set.
+  const cnn = generate(model, support.batch, labels);
+  const explicit = generate(model, support.batch, relabelled, { selfLabel: false });
+  const query = rawImages(3, h, w, c, 22);
+  assert.deepEqual(runReference(cnn, query.raw, 3).logits, runReference(explicit, query.raw, 3).logits);
+  assert.equal(cnn.metadata.supportSetHash, firstPass.metadata.supportSetHash, 'the hash names the support set as given');
+  // predict() self-labels the same way, so compile's reference matches the file.
+  const p = predict(model, support.batch, labels, query.batch);
+  assert.ok(maxAbsDiff(p.logits, runReference(cnn, query.raw, 3).logits) < 1e-4);
+  // Without unlabelled images nothing changes.
+  assert.equal(selfLabel(model, support.batch, Int32Array.from([0, 1, 2, 0, 1, 2, 0])).join(), '0,1,2,0,1,2,0');
+  model.dispose();
+});
 
 test('generation rejects a support set outside the model (too many ways, missing class)', () => {
   const config = tinyConfig();

@@ -12,6 +12,7 @@ import { type InputNormalization, type Layer, type StandaloneCnn, foldBatchNorm 
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes, validateEpisode } from './episode.js';
 import { inputError } from './errors.js';
 import { forward } from './model/forward.js';
+import { selfLabel } from './self-label.js';
 import type { HyperTransformer } from './model/hypertransformer.js';
 import { tf } from './tf.js';
 
@@ -31,6 +32,11 @@ export interface GenerateOptions {
   foldBatchNorm?: boolean;
   producer?: string;
   extraMetadata?: Record<string, string>;
+  /**
+   * Label the unlabelled images (−1) with a first-pass CNN's predictions and generate again
+   * (self-label.ts). Default true; false keeps them as unlabelled tokens.
+   */
+  selfLabel?: boolean;
 }
 
 /** sha256 over the support pixels (float32 LE), labels and shape. */
@@ -51,14 +57,10 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
   const { config, plan } = model;
   let ways = 0;
   for (const l of labels) ways = Math.max(ways, l + 1);
-  const episode: Episode = {
-    ways,
-    support,
-    supportLabels: labels,
-    query: { pixels: new Float32Array(0), count: 0, height: support.height, width: support.width, channels: support.channels },
-    queryLabels: new Int32Array(0),
-  };
-  validateEpisode(config, episode, 'support');
+  const given: Episode = { ways, support, supportLabels: labels, query: { ...support, pixels: new Float32Array(0), count: 0 }, queryLabels: new Int32Array(0) };
+  validateEpisode(config, given, 'support');
+  const generationLabels = options.selfLabel === false ? labels : selfLabel(model, support, labels);
+  const episode: Episode = { ...given, supportLabels: generationLabels };
   const names = options.labels ?? Array.from({ length: ways }, (_, i) => `class ${i}`);
   if (names.length !== ways) throw inputError('E_GENERATE_LABELS', `options.labels has ${names.length} names for ${ways} classes`);
   const normalization = options.normalization ?? defaultNormalization(config.image.channels);

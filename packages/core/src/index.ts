@@ -33,3 +33,4 @@ export { learningRate, type LrSchedule } from './train/schedule.js';
 export { describeSupport, checkSupport, type SupportDescription } from './support.js';
 export { tf } from './tf.js';
 export { predict, type Prediction } from './predict.js';
+export { selfLabel } from './self-label.js';

@@ -5,6 +5,7 @@
 import type { BnMode } from './config.js';
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
+import { selfLabel } from './self-label.js';
 import { tf } from './tf.js';
 
 export interface Prediction {
@@ -14,11 +15,15 @@ export interface Prediction {
   shape: [number, number];
 }
 
-/** Runs `images` through the CNN generated from (support, labels); labels −1 are unlabelled. */
-export function predict(model: EpisodicModel, support: ImageBatch, labels: Int32Array, images: ImageBatch, options: { bnMode?: BnMode } = {}): Prediction {
+/**
+ * Runs `images` through the CNN generated from (support, labels); labels −1 are unlabelled and,
+ * as in generate(), labelled by a first pass unless `selfLabel: false`.
+ */
+export function predict(model: EpisodicModel, support: ImageBatch, labels: Int32Array, images: ImageBatch, options: { bnMode?: BnMode; selfLabel?: boolean } = {}): Prediction {
   let ways = 0;
   for (const l of labels) ways = Math.max(ways, l + 1);
-  const episode: Episode = { ways, support, supportLabels: labels, query: images, queryLabels: new Int32Array(images.count) };
+  const supportLabels = options.selfLabel === false ? labels : selfLabel(model, support, labels);
+  const episode: Episode = { ways, support, supportLabels, query: images, queryLabels: new Int32Array(images.count) };
   const batch = stackEpisodes(model.config, [episode]);
   try {
     // Tensors out of the tidy, typed arrays read after it (tidy walks every key of what it returns).

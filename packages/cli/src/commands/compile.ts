@@ -15,6 +15,7 @@ import { createReporter, formatBytes, formatMs, type Reporter } from '../progres
 
 interface CompileOptions {
   unlabeled?: string;
+  selfLabel: boolean;
   model: string;
   format?: string;
   output?: string;
@@ -100,9 +101,10 @@ async function compile(
     normalization: set.normalization,
     labels: set.classNames,
     extraMetadata: { model: path.basename(modelPath), ink: set.ink },
+    selfLabel: options.selfLabel,
   });
   // The TF.js outputs every exported file must reproduce, on the support (+ unlabelled) images.
-  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support);
+  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support, { selfLabel: options.selfLabel });
   lap('generate');
   reporter.step(`Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes`);
 

@@ -13,6 +13,7 @@ interface EvalOptions {
   ways: number;
   shots: number;
   unlabeled: number;
+  selfLabel: boolean;
   queries: number;
   bnMode: 'support' | 'transductive';
   engine: 'tfjs' | 'reference' | 'onnx' | 'tflite' | 'tflite-int8';
@@ -54,7 +55,7 @@ export async function run(options: EvalOptions): Promise<number> {
       `from ${source.classes.length} characters of ${alphabets.length} held-out alphabets; engine ${options.engine}, BatchNorm ${options.bnMode}`,
   );
   const bar = reporter.bar(options.episodes, '  {bar} {value}/{total} episodes | ETA {eta_formatted}');
-  const result = await episodeAccuracy(model, episodes, { engine: options.engine, bnMode: options.bnMode, onEpisode: (n) => bar.update(n) });
+  const result = await episodeAccuracy(model, episodes, { engine: options.engine, bnMode: options.bnMode, selfLabel: options.selfLabel, onEpisode: (n) => bar.update(n) });
   bar.stop();
 
   const summary = {

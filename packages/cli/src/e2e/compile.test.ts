@@ -139,6 +139,21 @@ describe('compile (text mode) and output naming', { concurrency: 2 }, () => {
     assert.deepEqual(await listFiles(dir), ['glyphs-5way-5shot.onnx']);
   });
 
+  it('unlabelled images are self-labelled and verified; --no-self-label keeps them as tokens (another model)', async () => {
+    const runs = await Promise.all(
+      [[], ['--no-self-label']].map(async (extra, i) => {
+        const dir = join(work, `self-label-${i}`);
+        const r = await runCli(['compile', supportFixture('glyphs-5way-5shot'), '-m', model, '-f', 'onnx', '-o', dir + '/', '--json', ...extra]);
+        assert.equal(r.code, 0, describeRun(r));
+        const result = parseJson<CompileJson>(r);
+        assert.deepEqual(result.images, { labelled: 25, unlabeled: 15 });
+        assert.equal(result.files[0]!.verified, true, 'the file matches the in-framework CNN of the same labelling');
+        return readFile(join(dir, 'glyphs-5way-5shot.onnx'));
+      }),
+    );
+    assert.notDeepEqual(runs[0], runs[1]);
+  });
+
   it('-o name.tflite writes that one file, in the format its extension names', async () => {
     const target = join(work, 'named', 'glyphs.tflite');
     const r = await runCli(['compile', SUPPORT, '-m', model, '-o', target, '-q'], { cwd: work });

@@ -3,7 +3,8 @@
  * - `tfjs`: the in-framework forward (batched; both BatchNorm modes);
  * - `reference`: each episode's generated StandaloneCnn in the float64 reference engine;
  * - `onnx`: each episode's CNN exported to ONNX and run in onnxruntime-node — the accuracy of the
- *   files compile writes (DESIGN decision 1: what ships is what was trained).
+ *   files compile writes (DESIGN decision 1: what ships is what was trained). Unlabelled images
+ *   are self-labelled as compile does, unless `selfLabel: false`; the tfjs engine never does.
  * Accuracy per episode; the result is the mean with a 95% confidence interval.
  */
 import { generate, meanAndCi95, modelFromState, loadCheckpoint, scoreBatch, type BnMode, type EpisodicModel, type HyperTransformer } from '@hypertx/core';
@@ -29,7 +30,7 @@ export async function loadAnyModel(path: string): Promise<EpisodicModel> {
 export async function episodeAccuracy(
   model: EpisodicModel,
   episodes: Episode[],
-  options: { engine: Engine; bnMode?: BnMode; batch?: number; onEpisode?: (done: number) => void },
+  options: { engine: Engine; bnMode?: BnMode; batch?: number; selfLabel?: boolean; onEpisode?: (done: number) => void },
 ): Promise<EpisodeAccuracy> {
   const bnMode = options.bnMode ?? 'support';
   const accuracies: number[] = [];
@@ -50,20 +51,20 @@ export async function episodeAccuracy(
     }
     const plugin = options.engine === 'reference' ? undefined : await loadPlugin(options.engine);
     for (const episode of episodes) {
-      accuracies.push(await exportedAccuracy(model as HyperTransformer, episode, plugin));
+      accuracies.push(await exportedAccuracy(model as HyperTransformer, episode, plugin, options.selfLabel !== false));
       options.onEpisode?.(accuracies.length);
     }
   }
   return { engine: options.engine, bnMode, episodes: accuracies.length, ...meanAndCi95(accuracies), accuracies };
 }
 
-async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugin: FormatPlugin | undefined): Promise<number> {
+async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugin: FormatPlugin | undefined, selfLabel: boolean): Promise<number> {
   const channels = episode.support.channels;
   const normalization = {
     scale: new Array(channels).fill(OMNIGLOT_NORMALIZATION.scale[0]),
     offset: new Array(channels).fill(OMNIGLOT_NORMALIZATION.offset[0]),
   };
-  const cnn = generate(model, episode.support, episode.supportLabels, { normalization });
+  const cnn = generate(model, episode.support, episode.supportLabels, { normalization, selfLabel });
   const raw = denormalizePixels(episode.query.pixels, channels, normalization);
   let probabilities: ArrayLike<number>;
   let classes: number;
