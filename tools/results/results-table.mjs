@@ -23,7 +23,7 @@ if (values.compare) {
   for (const [name, r] of Object.entries(results)) {
     const old = before[name.replace(/\+prior$/, '')];
     if (!old || old === r) continue;
-    const cell = (c) => (r[c]?.exported || old[c]?.exported ? `${fmt(old[c]?.exported)} → **${fmt(r[c]?.exported)}**` : '—');
+    const cell = (c) => (r[c]?.exported ? `${fmt(old[c]?.exported)} → **${fmt(r[c]?.exported)}**` : '—');
     lines.push(`| ${name.replace(/\+prior$/, '')} | ${cells.map(cell).join(' | ')} |`);
   }
   console.log(lines.join('\n'));
