@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planModel } from '@hypertx/core';
+import { isHypertxError } from '@hypertx/export';
+import { checkRecipe, omniglotRecipe } from './recipe.js';
+import { recipeConfig } from './run-training.js';
+
+test('model.overrides.image sets the input size; a 4-block CNN on 32×32 hands the logits layer 2×2×C features', () => {
+  const recipe = omniglotRecipe(8);
+  recipe.model.overrides = { ...recipe.model.overrides, image: { height: 32, width: 32 } };
+  const config = recipeConfig(recipe);
+  assert.deepEqual(config.image, { height: 32, width: 32, channels: 1 });
+  assert.equal(planModel(config).logits.inputSize, 2 * 2 * 8);
+  assert.equal(planModel(recipeConfig(omniglotRecipe(8))).logits.inputSize, 8, '28×28 ends at 1×1');
+});
+
+test('built-in recipes train with a BatchNorm prior; checkRecipe rejects a malformed one by name', () => {
+  assert.deepEqual(omniglotRecipe(4).bnPrior, { weight: 30, every: 50, sets: 64 });
+  checkRecipe(omniglotRecipe(4));
+  const { bnPrior: _, ...without } = omniglotRecipe(4);
+  checkRecipe(without);
+  for (const bad of [{ weight: -1, every: 1, sets: 1 }, { weight: 30, every: 0, sets: 1 }, { weight: 30, every: 5, sets: 1.5 }]) {
+    assert.throws(
+      () => checkRecipe({ ...omniglotRecipe(4), bnPrior: bad }, 'my.json'),
+      (err: unknown) => isHypertxError(err) && err.code === 'E_RECIPE' && err.message.startsWith('my.json: bnPrior'),
+    );
+  }
+});
