@@ -52,5 +52,14 @@ if (config.cnn.addTrainableWeights) {
     silenced.push(`layer${l}`);
   }
 }
+if (config.cnn.addPrototypeLogits) {
+  // The logits generator starts silent too: the model starts as the ProtoNet it came from.
+  const logitsLayer = config.cnn.layers;
+  for (const part of ['gamma', 'beta']) {
+    const entry = fresh.layout.byName.get(`layer${logitsLayer}/transformer/block${config.transformer.layers - 1}/ln2/${part}`);
+    values.fill(0, entry.offset, entry.offset + entry.size);
+  }
+  silenced.push(`layer${logitsLayer} (logits)`);
+}
 await core.saveModel(outPath, core.modelFromValues(config, values), { initialisedFrom: path.basename(protoPath), copied: copied.join(',') });
 console.error(`copied ${copied.length} tensors (${copied.join(', ')})${silenced.length ? `; silenced the generators of ${silenced.join(', ')}` : ''} → ${outPath}`);

@@ -43,6 +43,13 @@ export interface HyperTransformerConfig {
      * one, so the transformer writes an episode-specific change to a learned base (off by default).
      */
     addTrainableWeights?: boolean;
+    /**
+     * The generated logits layer is a prototype classifier plus the generated weights: per class
+     * c, kernel column 2·p_c and bias −|p_c|², p_c the mean embedding of c's labelled support
+     * images (a ProtoNet's logits up to a per-query constant). The transformer writes a correction
+     * to it. Off by default.
+     */
+    addPrototypeLogits?: boolean;
     /** BatchNorm epsilon (tf.layers.BatchNormalization default 1e-3). */
     bnEpsilon: number;
   };
@@ -323,6 +330,7 @@ export function validateConfig(config: HyperTransformerConfig): void {
   check(typeof cnn.generateBias === 'boolean', 'cnn.generateBias', cnn.generateBias, 'must be a boolean');
   check(Number.isInteger(cnn.trainedConvLayers) && cnn.trainedConvLayers >= 0 && cnn.trainedConvLayers <= cnn.layers, 'cnn.trainedConvLayers', cnn.trainedConvLayers, `an integer in 0..${cnn.layers}`);
   check(cnn.addTrainableWeights === undefined || typeof cnn.addTrainableWeights === 'boolean', 'cnn.addTrainableWeights', cnn.addTrainableWeights, 'a boolean or absent');
+  check(cnn.addPrototypeLogits === undefined || typeof cnn.addPrototypeLogits === 'boolean', 'cnn.addPrototypeLogits', cnn.addPrototypeLogits, 'a boolean or absent');
   check(typeof cnn.bnEpsilon === 'number' && cnn.bnEpsilon > 0, 'cnn.bnEpsilon', cnn.bnEpsilon, 'must be > 0');
   check(isPosInt(config.embeddingDim), 'embeddingDim', config.embeddingDim, 'must be a positive integer');
   const sf = config.sharedFeatures;

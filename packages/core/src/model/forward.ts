@@ -254,8 +254,13 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
   const lp = plan.logits;
   const N = batch.ways;
   const slices = generateSlices(model, lp, views, batch, supportActs, shared, N, plan.layers.length > 0);
-  const logitsKernel = tf.transpose(tf.slice(slices, [0, 0, 0], [T, N, lp.inputSize]), [0, 2, 1]) as tf.Tensor3D;
-  const logitsBias = tf.reshape(tf.slice(slices, [0, 0, lp.inputSize], [T, N, 1]), [T, N]) as tf.Tensor2D;
+  let logitsKernel = tf.transpose(tf.slice(slices, [0, 0, 0], [T, N, lp.inputSize]), [0, 2, 1]) as tf.Tensor3D;
+  let logitsBias = tf.reshape(tf.slice(slices, [0, 0, lp.inputSize], [T, N, 1]), [T, N]) as tf.Tensor2D;
+  if (config.cnn.addPrototypeLogits) {
+    const base = prototypeLogits(supportActs, batch, lp.inputSize);
+    logitsKernel = tf.add(logitsKernel, base.kernel) as tf.Tensor3D;
+    logitsBias = tf.add(logitsBias, base.bias) as tf.Tensor2D;
+  }
   let logits: tf.Tensor3D | null = null;
   if (batch.query > 0) {
     const flat = tf.reshape(x, [T, M, lp.inputSize]);
@@ -263,6 +268,25 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
     logits = tf.add(tf.matMul(queries, logitsKernel), tf.reshape(logitsBias, [T, 1, N])) as tf.Tensor3D;
   }
   return { logits, blocks, logitsKernel, logitsBias };
+}
+
+/**
+ * A ProtoNet as a dense layer (`cnn.addPrototypeLogits`): for class prototypes p_c (mean embedding
+ * of the labelled support images), −|q − p_c|² = 2·q·p_c − |p_c|² − |q|², and the last term is the
+ * same for every class, so kernel column 2·p_c and bias −|p_c|² give the same softmax.
+ */
+function prototypeLogits(supportActs: tf.Tensor4D, batch: MetaBatch, n: number): { kernel: tf.Tensor3D; bias: tf.Tensor2D } {
+  const T = batch.episodes;
+  const S = batch.support;
+  const N = batch.ways;
+  const embeddings = tf.reshape(supportActs, [T, S, n]);
+  const oneHot = tf.reshape(tf.slice(batch.supportOneHot, [0, 0], [T * S, N]), [T, S, N]); // unlabelled rows are zero
+  const counts = tf.maximum(tf.sum(oneHot, 1), 1);
+  const prototypes = tf.div(tf.matMul(oneHot, embeddings, true, false), tf.expandDims(counts, 2)); // [T, N, n]
+  return {
+    kernel: tf.mul(tf.transpose(prototypes, [0, 2, 1]), 2) as tf.Tensor3D,
+    bias: tf.neg(tf.sum(tf.square(prototypes), 2)) as tf.Tensor2D,
+  };
 }
 
 /** Mean softmax cross-entropy over all queries of the meta-batch. */

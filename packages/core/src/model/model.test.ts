@@ -204,3 +204,30 @@ test('a step rejects episodes of different ways, and too many ways', () => {
   const big = makeSyntheticEpisode(config, { ways: 5, shots: 1, queriesPerClass: 1, seed: 3 });
   assert.throws(() => stackEpisodes(config, [big]), { code: 'E_SUPPORT_WAYS' });
 });
+
+test('addPrototypeLogits with a silent logits generator is the ProtoNet of the same CNN (same softmax)', () => {
+  const base = tinyConfig();
+  const config = tinyConfig({ cnn: { ...base.cnn, trainedConvLayers: base.cnn.layers, addPrototypeLogits: true } });
+  const proto = createProtoNet(config, 5);
+  const ht = createHyperTransformer(config, 6);
+  const values = ht.values();
+  const source = proto.values();
+  for (const e of ht.layout.entries) {
+    const from = proto.layout.byName.get(e.name);
+    if (from) values.set(source.subarray(from.offset, from.offset + from.size), e.offset);
+  }
+  const logitsLayer = planModel(config).logits.index;
+  for (const part of ['gamma', 'beta']) {
+    const e = ht.layout.byName.get(`layer${logitsLayer}/transformer/block${config.transformer.layers - 1}/ln2/${part}`)!;
+    values.fill(0, e.offset, e.offset + e.size);
+  }
+  ht.params.assign(tf.tensor1d(values));
+  ht.markChanged();
+  const episode = makeSyntheticEpisode(config, { ways: 3, shots: 2, queriesPerClass: 2, unlabeledPerClass: 1, seed: 9 });
+  const batch = stackEpisodes(config, [episode]);
+  const [a, b] = tf.tidy(() => [ht, proto].map((m) => tf.softmax(m.queryLogits(m.inferenceViews(), batch, { bnMode: 'support' })).dataSync().slice()));
+  disposeMetaBatch(batch);
+  assert.ok(maxAbsDiff(a!, b!) < 1e-5, `max |Δp| = ${maxAbsDiff(a!, b!)}`);
+  ht.dispose();
+  proto.dispose();
+});
