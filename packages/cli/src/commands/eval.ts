@@ -55,6 +55,8 @@ export async function run(options: EvalOptions): Promise<number> {
       `from ${source.classes.length} characters of ${alphabets.length} held-out alphabets; engine ${options.engine}, BatchNorm ${options.bnMode}`,
   );
   const bar = reporter.bar(options.episodes, '  {bar} {value}/{total} episodes | ETA {eta_formatted}');
+  // Exported engines self-label unlabelled images as compile does; the tfjs engine never does.
+  const selfLabelled = options.selfLabel && options.engine !== 'tfjs';
   const result = await episodeAccuracy(model, episodes, { engine: options.engine, bnMode: options.bnMode, selfLabel: options.selfLabel, onEpisode: (n) => bar.update(n) });
   bar.stop();
 
@@ -67,6 +69,7 @@ export async function run(options: EvalOptions): Promise<number> {
     ways: options.ways,
     shots: options.shots,
     unlabeled: options.unlabeled,
+    selfLabelled: options.unlabeled > 0 && selfLabelled,
     queries: options.queries,
     episodes: result.episodes,
     seed: options.seed,
@@ -78,7 +81,7 @@ export async function run(options: EvalOptions): Promise<number> {
   else {
     process.stdout.write(
       `${(result.mean * 100).toFixed(2)}% ± ${(result.ci95 * 100).toFixed(2)} (95% CI) over ${result.episodes} episodes ` +
-        `(${options.ways}-way ${options.shots}-shot${options.unlabeled ? ` +${options.unlabeled} unlabelled` : ''}, ${result.engine}, BatchNorm ${result.bnMode})\n`,
+        `(${options.ways}-way ${options.shots}-shot${options.unlabeled ? ` +${options.unlabeled} unlabelled${selfLabelled ? ', self-labelled' : ' as tokens'}` : ''}, ${result.engine}, BatchNorm ${result.bnMode})\n`,
     );
   }
   return 0;
