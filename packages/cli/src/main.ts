@@ -139,8 +139,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .summary('show layers, parameters, input spec and labels of a model file')
-    .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file')
+    .summary('show what a model file holds: a compiled CNN or a HyperTransformer')
+    .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file; or a .hxmodel/.hxckpt, or a bundled model name (default, omniglot-4ch, ...)')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/inspect.js')));
 

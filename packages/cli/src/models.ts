@@ -17,10 +17,17 @@ export function bundledModels(): string[] {
     .sort();
 }
 
+/** The file of a bundled model name (`default`, ...); undefined for anything else, paths included. */
+export function bundledModelPath(name: string): string | undefined {
+  if (name.includes('/') || name.includes('\\')) return undefined;
+  const bundled = path.join(MODELS_DIR, name + MODEL_EXTENSION);
+  return existsSync(bundled) ? bundled : undefined;
+}
+
 /** A bundled model name or a file path → the file to load. */
 export function resolveModel(nameOrPath: string): string {
-  const bundled = path.join(MODELS_DIR, nameOrPath + MODEL_EXTENSION);
-  if (!nameOrPath.includes('/') && !nameOrPath.includes('\\') && existsSync(bundled)) return bundled;
+  const bundled = bundledModelPath(nameOrPath);
+  if (bundled) return bundled;
   if (existsSync(nameOrPath)) return nameOrPath;
   throw new HypertxError('E_MODEL_NOT_FOUND', `model "${nameOrPath}" is neither a bundled model nor an existing file`, {
     kind: 'input',

@@ -1,12 +1,55 @@
-/** `hypertx inspect <file>`: what a model file holds, for .onnx, .tflite and .hxcnn alike. */
+/**
+ * `hypertx inspect <file>`: what a model file holds. Compiled CNNs (.onnx, .tflite, .hxcnn, C arrays)
+ * show layers, input spec and labels; HyperTransformers (.hxmodel, .hxckpt, or a bundled model name)
+ * show what they generate and which support sets they accept.
+ */
+import { readFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import { readModelFile, type ModelFileSummary } from '../model-files/read-model-file.js';
+import { isHyperTransformerFile, readHyperTransformerFile, type HyperTransformerFileSummary } from '../model-files/read-hypertransformer-file.js';
+import { bundledModelPath } from '../models.js';
 import { formatBytes } from '../progress.js';
 
 export async function run(file: string, options: { json?: boolean }): Promise<number> {
-  const { summary } = await readModelFile(file);
-  process.stdout.write(options.json ? JSON.stringify({ ok: true, ...summary }, null, 2) + '\n' : render(summary));
+  const path = bundledModelPath(file) ?? file;
+  const generator = await readIfHyperTransformer(path);
+  const summary = generator ?? (await readModelFile(path)).summary;
+  const text = generator ? renderHyperTransformer(generator) : render(summary as ModelFileSummary);
+  process.stdout.write(options.json ? JSON.stringify({ ok: true, ...summary }, null, 2) + '\n' : text);
   return 0;
+}
+
+/** Reads the file as a HyperTransformer when its header says so; other files go to readModelFile (which names read errors). */
+async function readIfHyperTransformer(path: string): Promise<HyperTransformerFileSummary | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    return undefined;
+  }
+  return isHyperTransformerFile(bytes) ? readHyperTransformerFile(path, bytes) : undefined;
+}
+
+const KIND_NAMES: Record<HyperTransformerFileSummary['kind'], string> = { hypertransformer: 'HyperTransformer', protonet: 'ProtoNet' };
+
+export function renderHyperTransformer(s: HyperTransformerFileSummary): string {
+  const { cnn, image, metadata } = s;
+  const lines: string[] = [];
+  const what = s.resumable ? `training checkpoint at step ${s.step.toLocaleString('en-US')} (resumable)` : 'model';
+  lines.push(`${pc.bold(s.path)}  ${KIND_NAMES[s.kind]} ${what}  ${formatBytes(s.bytes)}`);
+  const generated =
+    s.kind === 'protonet'
+      ? 'trained once; logits from class prototypes'
+      : `${cnn.generatedConvLayers === 0 ? 'conv weights trained once' : `${cnn.generatedConvLayers} of ${cnn.layers} conv blocks generated`}; logits ${cnn.logits}`;
+  const widths = Array.isArray(cnn.channels) ? cnn.channels.join('/') : String(cnn.channels);
+  lines.push(`  cnn      ${cnn.layers} conv blocks × ${widths} channels, ${cnn.kernelSize}×${cnn.kernelSize} kernels: ${generated}`);
+  lines.push(`  pixels   ${image.height}×${image.width}×${image.channels}`);
+  lines.push(`  accepts  ${s.accepts.replace(/, \d+×\d+×\d+ inputs$/, '')}`);
+  lines.push(`  params   ${s.parameters.toLocaleString('en-US')}`);
+  lines.push(`  bn prior ${s.bnPriorWeight === undefined ? 'none (support statistics alone)' : `population statistics as ${s.bnPriorWeight} pseudo-images per BatchNorm`}`);
+  const trained = Object.entries(metadata).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (trained) lines.push(`  trained  ${trained}`);
+  return lines.join('\n') + '\n';
 }
 
 const FORMAT_NAMES: Record<ModelFileSummary['format'], string> = {

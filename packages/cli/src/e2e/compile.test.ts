@@ -205,6 +205,37 @@ describe('inspect', { concurrency: 2 }, () => {
     }
   });
 
+  it('shows what a HyperTransformer file generates and accepts, by path or bundled name', async () => {
+    const r = await runCli(['inspect', model]);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /HyperTransformer model/);
+    assert.match(r.stdout, /cnn +4 conv blocks × 4 channels, 3×3 kernels: 4 of 4 conv blocks generated; logits generated/);
+    assert.match(r.stdout, /pixels +28×28×1/);
+    assert.match(r.stdout, /accepts +2–10 classes, ≥1 labelled image per class/);
+    assert.match(r.stdout, /bn prior +none/);
+
+    const bundled = await runCli(['inspect', 'default', '--json']);
+    assert.equal(bundled.code, 0, describeRun(bundled));
+    const s = parseJson<{ ok: boolean; kind: string; format: string; image: { height: number }; resumable: boolean; bnPriorWeight?: number; metadata: Record<string, string> }>(bundled);
+    assert.equal(s.ok, true);
+    assert.equal(s.kind, 'hypertransformer');
+    assert.equal(s.format, 'hxmodel');
+    assert.equal(s.resumable, false);
+    assert.ok(s.image.height > 0);
+    assert.ok((s.bnPriorWeight ?? 0) > 0, 'the bundled default carries a BatchNorm prior');
+    assert.ok(s.metadata.recipe, 'names the recipe it was trained with');
+  });
+
+  it('names a truncated HyperTransformer file: exit 3, no stack trace', async () => {
+    const bytes = await readFile(model);
+    const file = join(work, 'truncated.hxmodel');
+    await writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const r = await runCli(['inspect', file]);
+    assert.equal(r.code, 3, describeRun(r));
+    assert.ok(r.stderr.includes(file), r.stderr);
+    assert.doesNotMatch(r.stderr, STACK_FRAME);
+  });
+
   it('names a C source without a byte array: exit 3', async () => {
     const file = join(work, 'empty.cc');
     await writeFile(file, '// nothing here\n');
