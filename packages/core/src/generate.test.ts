@@ -77,6 +77,16 @@ test('self-labelling: unlabelled images take the class the first-pass CNN predic
   // predict() self-labels the same way, so compile's reference matches the file.
   const p = predict(model, support.batch, labels, query.batch);
   assert.ok(maxAbsDiff(p.logits, runReference(cnn, query.raw, 3).logits) < 1e-4);
+  // Precomputed self-labels (compile shares one first pass): same network, hash of the labels as given.
+  const shared = generate(model, support.batch, labels, { selfLabels: relabelled });
+  assert.deepEqual(runReference(shared, query.raw, 3).logits, runReference(cnn, query.raw, 3).logits);
+  assert.equal(shared.metadata.supportSetHash, firstPass.metadata.supportSetHash);
+  assert.ok(maxAbsDiff(predict(model, support.batch, labels, query.batch, { selfLabels: relabelled }).logits, p.logits) < 1e-6);
+  // Self-labels that change a given label, or miss an image, are refused.
+  const changed = Int32Array.from(relabelled);
+  changed[0] = 1;
+  assert.throws(() => generate(model, support.batch, labels, { selfLabels: changed }), { code: 'E_SELF_LABELS' });
+  assert.throws(() => predict(model, support.batch, labels, query.batch, { selfLabels: relabelled.subarray(1) }), { code: 'E_SELF_LABELS' });
   // Without unlabelled images nothing changes.
   assert.equal(selfLabel(model, support.batch, Int32Array.from([0, 1, 2, 0, 1, 2, 0])).join(), '0,1,2,0,1,2,0');
   model.dispose();

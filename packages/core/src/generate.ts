@@ -12,7 +12,7 @@ import { type InputNormalization, type Layer, type StandaloneCnn, foldBatchNorm 
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes, validateEpisode } from './episode.js';
 import { inputError } from './errors.js';
 import { forward } from './model/forward.js';
-import { selfLabel } from './self-label.js';
+import { generationLabels } from './self-label.js';
 import type { HyperTransformer } from './model/hypertransformer.js';
 import { tf } from './tf.js';
 
@@ -37,6 +37,8 @@ export interface GenerateOptions {
    * (self-label.ts). Default true; false keeps them as unlabelled tokens.
    */
   selfLabel?: boolean;
+  /** Labels an earlier `selfLabel()` call gave these images: used as they are, no first pass. */
+  selfLabels?: Int32Array;
 }
 
 /** sha256 over the support pixels (float32 LE), labels and shape. */
@@ -59,8 +61,7 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
   for (const l of labels) ways = Math.max(ways, l + 1);
   const given: Episode = { ways, support, supportLabels: labels, query: { ...support, pixels: new Float32Array(0), count: 0 }, queryLabels: new Int32Array(0) };
   validateEpisode(config, given, 'support');
-  const generationLabels = options.selfLabel === false ? labels : selfLabel(model, support, labels);
-  const episode: Episode = { ...given, supportLabels: generationLabels };
+  const episode: Episode = { ...given, supportLabels: generationLabels(model, support, labels, options.selfLabel, options.selfLabels) };
   const names = options.labels ?? Array.from({ length: ways }, (_, i) => `class ${i}`);
   if (names.length !== ways) throw inputError('E_GENERATE_LABELS', `options.labels has ${names.length} names for ${ways} classes`);
   const normalization = options.normalization ?? defaultNormalization(config.image.channels);

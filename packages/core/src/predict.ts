@@ -5,7 +5,7 @@
 import type { BnMode } from './config.js';
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
-import { selfLabel } from './self-label.js';
+import { generationLabels } from './self-label.js';
 import { tf } from './tf.js';
 
 export interface Prediction {
@@ -17,12 +17,18 @@ export interface Prediction {
 
 /**
  * Runs `images` through the CNN generated from (support, labels); labels −1 are unlabelled and,
- * as in generate(), labelled by a first pass unless `selfLabel: false`.
+ * as in generate(), labelled by a first pass unless `selfLabel: false` (or by `selfLabels`).
  */
-export function predict(model: EpisodicModel, support: ImageBatch, labels: Int32Array, images: ImageBatch, options: { bnMode?: BnMode; selfLabel?: boolean } = {}): Prediction {
+export function predict(
+  model: EpisodicModel,
+  support: ImageBatch,
+  labels: Int32Array,
+  images: ImageBatch,
+  options: { bnMode?: BnMode; selfLabel?: boolean; selfLabels?: Int32Array } = {},
+): Prediction {
   let ways = 0;
   for (const l of labels) ways = Math.max(ways, l + 1);
-  const supportLabels = options.selfLabel === false ? labels : selfLabel(model, support, labels);
+  const supportLabels = generationLabels(model, support, labels, options.selfLabel, options.selfLabels);
   const episode: Episode = { ways, support, supportLabels, query: images, queryLabels: new Int32Array(images.count) };
   const batch = stackEpisodes(model.config, [episode]);
   try {

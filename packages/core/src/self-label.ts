@@ -10,6 +10,7 @@
  * unchanged; only their labels are.
  */
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';
+import { inputError } from './errors.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
 import { tf } from './tf.js';
 
@@ -42,4 +43,17 @@ export function selfLabel(model: EpisodicModel, support: ImageBatch, labels: Int
   const out = Int32Array.from(labels);
   unlabeled.forEach((i, k) => (out[i] = predicted[k] as number));
   return out;
+}
+
+/**
+ * The labels to generate with: `precomputed` (an earlier selfLabel() result for the same images,
+ * so that generate and predict share one first pass), else a first pass unless `enabled` is false.
+ */
+export function generationLabels(model: EpisodicModel, support: ImageBatch, labels: Int32Array, enabled: boolean | undefined, precomputed: Int32Array | undefined): Int32Array {
+  if (precomputed) {
+    const fits = precomputed.length === labels.length && labels.every((l, i) => l < 0 || precomputed[i] === l);
+    if (!fits) throw inputError('E_SELF_LABELS', `selfLabels must keep every given label and have one entry per support image (${labels.length})`);
+    return precomputed;
+  }
+  return enabled === false ? labels : selfLabel(model, support, labels);
 }

@@ -97,14 +97,16 @@ async function compile(
   lap('imageLoad');
 
   const batch = data.supportBatch(set);
+  // One self-labelling pass shared by generate and predict; generate still hashes the labels as given.
+  const selfLabels = options.selfLabel === false ? batch.supportLabels : core.selfLabel(model, batch.support, batch.supportLabels);
   const cnn = core.generate(model, batch.support, batch.supportLabels, {
     normalization: set.normalization,
     labels: set.classNames,
     extraMetadata: { model: path.basename(modelPath), ink: set.ink },
-    selfLabel: options.selfLabel,
+    selfLabels,
   });
   // The TF.js outputs every exported file must reproduce, on the support (+ unlabelled) images.
-  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support, { selfLabel: options.selfLabel });
+  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support, { selfLabels });
   lap('generate');
   reporter.step(`Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes`);
 
