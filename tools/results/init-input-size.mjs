@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Starts a HyperTransformer for another input size from a trained one: convolutions do not depend
+ * Starts a HyperTransformer (or ProtoNet) for another input size from a trained one: convolutions do not depend
  * on the input size, so every tensor of the same shape is copied; a local-feature kernel that grows
  * from 1×1 to k×k (the logits layer's, when the last feature map grows) becomes the average of
  * the k×k positions. Then train it with the recipe:
@@ -21,9 +21,10 @@ if (!out) {
 const core = await import(path.join(root, 'packages/core/dist/index.js'));
 const { recipeConfig } = await import(path.join(root, 'packages/cli/dist/training/run-training.js'));
 await core.initBackend('auto');
-const from = core.modelFromState(await core.loadCheckpoint(source));
+const state = await core.loadCheckpoint(source);
+const from = core.modelFromState(state);
 const config = recipeConfig(JSON.parse(await readFile(recipePath, 'utf8')));
-const to = core.createHyperTransformer(config, 1);
+const to = state.kind === 'protonet' ? core.createProtoNet(config, 1) : core.createHyperTransformer(config, 1);
 const fromValues = from.values();
 const values = to.values();
 const byName = new Map(from.layout.entries.map((e) => [e.name, e]));
@@ -42,5 +43,5 @@ for (const e of to.layout.entries) {
     averaged.push(e.name);
   }
 }
-await core.saveCheckpoint(out, { kind: 'hypertransformer', config, params: values, step: 0, rng: { seed: 0 }, optimizer: null });
+await core.saveCheckpoint(out, { kind: state.kind, config, params: values, step: 0, rng: { seed: 0 }, optimizer: null });
 console.log(`${out}: ${copied.length} tensors copied, ${averaged.length} averaged (${averaged.join(', ') || 'none'}); ${to.layout.entries.length - copied.length - averaged.length} left at initialisation`);
