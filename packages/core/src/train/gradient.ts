@@ -15,8 +15,78 @@ export interface ShardGradient {
   queryLabels: Int32Array;
 }
 
-/** Runs forward + backward; the gradient is returned as a tensor (caller disposes). */
-export function shardGradientTensor(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
+/**
+ * Input pixels (images × H × W × C) one forward + backward pass may hold. The wasm heap is at most
+ * 4 GB and a pass keeps every activation for the backward pass: 16 episodes of 20-way 5-shot with 5
+ * unlabelled at 48×48 (9.6M pixels) overflowed it ("memory access out of bounds"), while the
+ * same at 32×32 (4.3M) fits. Larger shards run as several passes whose gradients are combined.
+ */
+export const MAX_PASS_PIXELS = 5_000_000;
+
+/** Consecutive groups of episodes, each within `maxPixels` (an episode larger than that is a group alone). */
+export function passesWithin(episodes: Episode[], maxPixels: number): Episode[][] {
+  const passes: Episode[][] = [];
+  let current: Episode[] = [];
+  let pixels = 0;
+  for (const e of episodes) {
+    const size = (e.support.count + e.query.count) * e.support.height * e.support.width * e.support.channels;
+    if (current.length > 0 && pixels + size > maxPixels) {
+      passes.push(current);
+      current = [];
+      pixels = 0;
+    }
+    current.push(e);
+    pixels += size;
+  }
+  if (current.length > 0) passes.push(current);
+  return passes;
+}
+
+/**
+ * Loss, gradient (a tensor: the caller disposes) and predictions of a shard of episodes, in as many
+ * passes as MAX_PASS_PIXELS needs. Over several passes the loss and gradient are the query-weighted
+ * means of the passes' (each pass's loss is a mean over its queries): equal to one pass up to rounding.
+ */
+export function shardGradientTensor(
+  model: EpisodicModel,
+  episodes: Episode[],
+  bnMode: BnMode,
+  maxPixels = MAX_PASS_PIXELS,
+): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
+  const passes = passesWithin(episodes, maxPixels);
+  if (passes.length === 1) return passGradient(model, episodes, bnMode);
+  const queries = passes.map((p) => p.reduce((n, e) => n + e.query.count, 0));
+  const all = queries.reduce((a, b) => a + b, 0);
+  let gradient: tf.Tensor1D | null = null;
+  let loss = 0;
+  const predicted: Int32Array[] = [];
+  const labels: Int32Array[] = [];
+  passes.forEach((pass, i) => {
+    const r = passGradient(model, pass, bnMode);
+    const w = (queries[i] as number) / all;
+    const previous: tf.Tensor1D | null = gradient;
+    gradient = tf.tidy(() => (previous ? previous.add(r.gradient.mul(w)) : r.gradient.mul(w)) as tf.Tensor1D);
+    previous?.dispose();
+    r.gradient.dispose();
+    loss += w * r.loss;
+    predicted.push(r.predicted);
+    labels.push(r.queryLabels);
+  });
+  return { loss, gradient: gradient as unknown as tf.Tensor1D, predicted: concat(predicted), queryLabels: concat(labels) };
+}
+
+function concat(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** One forward + backward pass over stacked episodes. */
+function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
   const batch = stackEpisodes(model.config, episodes);
   try {
     let predicted = new Int32Array(0);
