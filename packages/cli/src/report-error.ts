@@ -14,11 +14,28 @@ export function reportError(err: unknown, options: { json: boolean }): number {
     if (err.kind === 'internal' && process.env['HYPERTX_DEBUG']) process.stderr.write(`${String(err.stack)}\n`);
     return code;
   }
-  // An error we did not anticipate: still one line, with the way to get the details.
   const message = err instanceof Error ? err.message : String(err);
+  if (isOutOfMemory(err)) {
+    // Not a bug to report: the work did not fit the backend's memory (the wasm heap is at most 4 GB).
+    if (options.json) process.stdout.write(JSON.stringify({ ok: false, error: { code: 'E_OUT_OF_MEMORY', kind: 'internal', message, hint: OUT_OF_MEMORY_HINT } }) + '\n');
+    process.stderr.write(`${pc.red('error')} TensorFlow.js ran out of memory (${message})\n`);
+    process.stderr.write(`${pc.dim('hint')}  ${OUT_OF_MEMORY_HINT}\n`);
+    if (process.env['HYPERTX_DEBUG']) process.stderr.write(`${err instanceof Error ? String(err.stack) : ''}\n`);
+    return EXIT.internal;
+  }
+  // An error we did not anticipate: still one line, with the way to get the details.
   if (options.json) process.stdout.write(JSON.stringify({ ok: false, error: { code: 'E_INTERNAL', kind: 'internal', message } }) + '\n');
   process.stderr.write(`${pc.red('internal error')} ${message}\n`);
   if (process.env['HYPERTX_DEBUG']) process.stderr.write(`${err instanceof Error ? String(err.stack) : ''}\n`);
   else process.stderr.write(`${pc.dim('hint')}  run again with HYPERTX_DEBUG=1 for the stack trace, and report it.\n`);
   return EXIT.internal;
+}
+
+const OUT_OF_MEMORY_HINT =
+  'use fewer or smaller episodes per step (recipe episodes.perStep, ways, shots, image size); a training run continues from its last checkpoint with --resume';
+
+/** A wasm heap overflow (out-of-bounds access, failed growth) or a V8 allocation failure. */
+function isOutOfMemory(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return /memory access out of bounds|out of memory|Cannot allocate Wasm memory|Array buffer allocation failed|could not allocate memory/i.test(err.message);
 }

@@ -197,6 +197,20 @@ describe('exit code 1: internal errors', () => {
       delete process.env['HYPERTX_DEBUG'];
     }
   });
+
+  it('a backend out of memory is named as such, with what to change, not as a bug to report', async () => {
+    const { reportError } = await import('../report-error.js');
+    // What the wasm backend throws when its heap overflows (this tsconfig has no WebAssembly types).
+    const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly;
+    const oom = new RuntimeError('memory access out of bounds');
+    const captured = await captureStderr(() => reportError(oom, { json: false }));
+    assert.equal(captured.value, EXIT.internal);
+    const plain = captured.stderr.replace(/\x1b\[[0-9;]*m/g, '');
+    assert.match(plain, /^error TensorFlow\.js ran out of memory \(memory access out of bounds\)\n/);
+    assert.match(plain, /episodes\.perStep/);
+    assert.doesNotMatch(plain, /report it/);
+    assert.doesNotMatch(captured.stderr, STACK_FRAME);
+  });
 });
 
 describe('signals: an interrupted compile leaves no partial file', () => {
