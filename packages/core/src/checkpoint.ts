@@ -19,7 +19,6 @@ import { type EpisodicModel, type HyperTransformer, type ModelKind, modelFromVal
 import type { BnPrior } from './model/bn-prior.js';
 import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
-import type { RngState } from './rng.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
 import { writeFileAtomic } from '@hypertx/export';
@@ -34,8 +33,8 @@ export interface TrainState {
   params: Float32Array;
   /** Completed optimisation steps. */
   step: number;
-  /** Seed of the episode source and the RNG state of anything random in training (see Trainer). */
-  rng: { seed: number; state?: RngState };
+  /** Seed of the episode source: episodes are a function of (step, seed), so a resumed run draws the same ones. */
+  rng: { seed: number };
   optimizer: OptimizerState | null;
   schedule?: LrSchedule;
   /** Free-form string metadata (e.g. dataset, preset). */

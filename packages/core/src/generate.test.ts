@@ -6,7 +6,7 @@ import { generate } from './generate.js';
 import { predict } from './predict.js';
 import { selfLabel } from './self-label.js';
 import { createHyperTransformer } from './model/hypertransformer.js';
-import { Rng } from './rng.js';
+import { Random } from '@hypertx/export';
 import { maxAbsDiff, tinyConfig, useWasm } from './test-support/tiny.js';
 import { tf } from './tf.js';
 
@@ -14,7 +14,7 @@ before(useWasm);
 
 /** Raw 0..255 pixels and the normalised floats (x/128 − 1) the model sees. */
 function rawImages(count: number, h: number, w: number, c: number, seed: number): { raw: Float32Array; batch: ImageBatch } {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const raw = Float32Array.from({ length: count * h * w * c }, () => Math.floor(rng.next() * 256));
   return { raw, batch: { pixels: raw.map((v) => v / 128 - 1), count, height: h, width: w, channels: c } };
 }

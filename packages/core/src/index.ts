@@ -5,7 +5,6 @@
 export * from './config.js';
 export * from './episode.js';
 export * from './backend.js';
-export { Rng, type RngState } from './rng.js';
 export { makeSyntheticEpisode, type SyntheticEpisodeOptions } from './synthetic.js';
 export { createHyperTransformer, modelFromValues, parameterCount, type HyperTransformer, type EpisodicModel, type ModelKind } from './model/hypertransformer.js';
 export { createProtoNet, protoNetFromValues, type ProtoNet } from './model/protonet.js';

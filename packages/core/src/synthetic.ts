@@ -5,7 +5,7 @@
  */
 import type { HyperTransformerConfig } from './config.js';
 import type { Episode, ImageBatch } from './episode.js';
-import { Rng } from './rng.js';
+import { Random } from '@hypertx/export';
 
 export interface SyntheticEpisodeOptions {
   ways: number;
@@ -22,7 +22,7 @@ export function makeSyntheticEpisode(config: HyperTransformerConfig, options: Sy
   const { ways, shots, queriesPerClass } = options;
   const unlabeled = options.unlabeledPerClass ?? 0;
   const noise = options.noise ?? 0.3;
-  const rng = new Rng(options.seed);
+  const rng = new Random(options.seed);
   const { height, width, channels } = config.image;
   const px = height * width * channels;
   const prototypes = Array.from({ length: ways }, () => Float32Array.from({ length: px }, () => rng.next() * 2 - 1));

@@ -4,7 +4,7 @@
  */
 export * from './types.js';
 export { DATA_ERROR_CODES, type DataErrorCode } from './errors.js';
-export { Random, hashSeed, deriveSeed, mix32, type Seed } from './prng.js';
+export { Random, hashSeed, deriveSeed, mix32, type Seed } from '@hypertx/export';
 export * from './normalization.js';
 export { resizeImage, rotate90 } from './resample.js';
 export * from './sources/omniglot.js';

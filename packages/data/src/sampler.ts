@@ -16,7 +16,7 @@
  */
 import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
 import { expandNormalization, OMNIGLOT_NORMALIZATION } from './normalization.js';
-import { Random, type Seed } from './prng.js';
+import { Random, type Seed } from '@hypertx/export';
 import type { Episode, FewShotSource, ImageBatch, ImageSize, PixelNormalization, RawImage } from './types.js';
 
 /** A fixed count or an inclusive [min, max] range drawn uniformly per episode. */

@@ -3,7 +3,7 @@
  * views (no copies) `{ train, heldOut }`; class order inside each view follows the parent source.
  */
 import { usageError } from './errors.js';
-import { Random, type Seed } from './prng.js';
+import { Random, type Seed } from '@hypertx/export';
 import { selectClasses, type SubsetSource } from './sources/subset.js';
 import type { FewShotSource } from './types.js';
 

@@ -9,7 +9,7 @@
  */
 import type { HyperTransformerConfig, ModelPlan, TransformerDims } from '../config.js';
 import { planModel } from '../config.js';
-import { Rng } from '../rng.js';
+import { Random } from '@hypertx/export';
 
 export type InitKind =
   | { kind: 'zeros' }
@@ -108,7 +108,7 @@ export function makeLayout(specs: ParamSpec[]): ParamLayout {
 
 /** Deterministic initial values for a layout (same seed → same bytes, on every backend). */
 export function initialValues(layout: ParamLayout, seed: number): Float32Array {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const out = new Float32Array(layout.total);
   for (const e of layout.entries) {
     const view = out.subarray(e.offset, e.offset + e.size);

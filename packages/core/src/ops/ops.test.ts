@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { Rng } from '../rng.js';
+import { Random } from '@hypertx/export';
 import { maxAbsDiff, useWasm } from '../test-support/tiny.js';
 import { tf } from '../tf.js';
 import { conv2d, episodeConv2d, episodeConv2dIm2col, type Padding } from './conv.js';
@@ -11,7 +11,7 @@ import { maxPool } from './pool.js';
 before(useWasm);
 
 function rand(n: number, seed: number): Float32Array {
-  const r = new Rng(seed);
+  const r = new Random(seed);
   return Float32Array.from({ length: n }, () => r.normal());
 }
 

@@ -29,8 +29,9 @@ test('a shard split into passes gives the one-pass loss, gradient and prediction
   const split = shardGradientTensor(model, episodes, 'support', 2 * EPISODE_PIXELS);
   assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'only the returned gradient is left');
   const [g1, g2] = [whole.gradient.dataSync(), split.gradient.dataSync()];
-  assert.ok(maxAbsDiff(g1, g2) < 1e-6, `max |Δgrad| ${maxAbsDiff(g1, g2)}`);
-  assert.ok(Math.max(...Array.from(g1, Math.abs)) > 1e-4, 'the gradient is not trivially zero');
+  const largest = Math.max(...Array.from(g1, Math.abs));
+  assert.ok(largest > 1e-2, 'the gradient is not trivially small');
+  assert.ok(maxAbsDiff(g1, g2) < 1e-5 * largest, `max |Δgrad| ${maxAbsDiff(g1, g2)} of ${largest}`);
   assert.ok(Math.abs(whole.loss - split.loss) < 1e-6, `loss ${whole.loss} vs ${split.loss}`);
   assert.deepEqual(split.predicted, whole.predicted);
   assert.deepEqual(split.queryLabels, whole.queryLabels);

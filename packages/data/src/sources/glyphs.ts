@@ -14,7 +14,7 @@
  * Omniglot-28, at any size.
  */
 import { usageError } from '../errors.js';
-import { deriveSeed, hashSeed, Random, type Seed } from '../prng.js';
+import { deriveSeed, hashSeed, Random, type Seed } from '@hypertx/export';
 import type { FewShotClass, FewShotSource, ImageSize, RawImage } from '../types.js';
 
 /** A point in the unit square (x right, y down). */

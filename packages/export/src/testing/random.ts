@@ -1,4 +1,8 @@
-/** A small seeded PRNG (mulberry32) so that every generated model and image is reproducible. */
+/**
+ * The test networks' PRNG (mulberry32), kept apart from `Random` (../random.ts) on purpose: the
+ * int8 tests' error bounds and the READMEs' measured quantisation errors are facts about the
+ * networks this exact stream generates.
+ */
 export class SeededRandom {
   #state: number;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deriveSeed, hashSeed, Random } from './prng.js';
+import { deriveSeed, hashSeed, Random } from './random.js';
 
 test('same seed gives the same stream, different seeds differ', () => {
   const a = new Random(42), b = new Random(42), c = new Random(43);

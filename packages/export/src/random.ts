@@ -1,5 +1,6 @@
 /**
- * Small seeded PRNG: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state),
+ * The one seeded PRNG of hypertx (episodes, splits, synthetic glyphs, parameter initialisation, test
+ * networks): sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state),
  * seeded through splitmix32 so that nearby seeds give unrelated streams. Passes PractRand far
  * beyond what an episode sampler needs, and is a few ns per draw.
  */
@@ -78,6 +79,16 @@ export class Random {
   /** Uniform integer in [min, max] (both included). */
   range(min: number, max: number): number {
     return min + this.int(max - min + 1);
+  }
+
+  /** True with the given probability. */
+  bool(probability = 0.5): boolean {
+    return this.next() < probability;
+  }
+
+  /** One of `items`, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T;
   }
 
   /** Uniform float in [min, max). */
