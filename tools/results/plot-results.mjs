@@ -4,6 +4,11 @@
  * bench/results/omniglot-eval.json.
  *
  *   node tools/results/plot-results.mjs --run name=<run dir> [--run ...]
+ *   node tools/results/plot-results.mjs --lineage name=<run dir>@<episodes before it> [--lineage ...]
+ *
+ * --lineage draws docs/validation-lineage.svg: the validation curves of runs that continue one
+ * another, against all training episodes seen (each run's step × its recipe's episodes per step,
+ * plus the episodes of the runs before it).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -13,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { lineChart } from './svg-chart.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({ options: { run: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { run: { type: 'string', multiple: true, default: [] }, lineage: { type: 'string', multiple: true, default: [] } } });
 
 async function readLog(dir) {
   const text = await readFile(path.join(dir, 'log.jsonl'), 'utf8');
@@ -36,6 +41,28 @@ if (values.run.length > 0) {
   const loss = runs.map((r) => ({ name: `${r.name}`, points: r.log.filter((e) => e.type === 'train').map((e) => [e.step, e.loss]) }));
   await writeFile(path.join(root, 'docs/training-loss.svg'), lineChart({ title: 'Omniglot training: query cross-entropy', xLabel: 'step', yLabel: 'loss', series: loss }));
   console.error('wrote docs/training-accuracy.svg, docs/training-loss.svg');
+}
+
+if (values.lineage.length > 0) {
+  const series = [];
+  for (const spec of values.lineage) {
+    const [name, rest] = spec.split('=');
+    const [dir, before] = rest.split('@');
+    const recipe = JSON.parse(await readFile(path.join(dir, 'recipe.json'), 'utf8'));
+    const perStep = recipe.episodes.perStep;
+    const offset = Number(before ?? 0);
+    const validation = (await readLog(dir)).filter((e) => e.type === 'validation');
+    series.push({
+      name,
+      points: validation.map((e) => [offset + e.step * perStep, e.mean]),
+      band: validation.map((e) => [offset + e.step * perStep, e.mean - e.ci95, e.mean + e.ci95]),
+    });
+  }
+  await writeFile(
+    path.join(root, 'docs/validation-lineage.svg'),
+    lineChart({ title: 'Validation, 5-way 1-shot (300 held-out episodes), along continued runs', xLabel: 'training episodes seen', yLabel: 'accuracy', series }),
+  );
+  console.error('wrote docs/validation-lineage.svg');
 }
 
 const evalFile = path.join(root, 'bench/results/omniglot-eval.json');
