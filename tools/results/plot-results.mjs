@@ -60,7 +60,7 @@ if (values.lineage.length > 0) {
   }
   await writeFile(
     path.join(root, 'docs/validation-lineage.svg'),
-    lineChart({ title: 'Validation, 5-way 1-shot (300 held-out episodes), along continued runs', xLabel: 'training episodes seen', yLabel: 'accuracy', series }),
+    lineChart({ title: 'Validation, 5-way 1-shot (300 held-out episodes), along continued runs', xLabel: 'training episodes seen', yLabel: 'accuracy', series, yRange: [0.8, 0.97] }),
   );
   console.error('wrote docs/validation-lineage.svg');
 }

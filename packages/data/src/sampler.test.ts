@@ -183,3 +183,35 @@ test('nextBatch: episodes of one batch share ways and shots; batches vary', () =
   assert.deepEqual(a, [s2.next(), s2.next(), s2.next()]);
   assert.throws(() => s2.nextBatch(0), hxError('E_INVALID_OPTION', 'nextBatch'));
 });
+
+test('shift: each image moves by its own offset within ±shift, content kept; no shift leaves episodes unchanged', () => {
+  // 5×5 images, one bright pixel in the centre.
+  const dot: FewShotSource = {
+    name: 'dots',
+    classes: Array.from({ length: 4 }, (_, i) => ({ name: `c${i}`, group: 'g', imageCount: 10 })),
+    channels: 1,
+    readImage: () => Uint8Array.from({ length: 25 }, (_, i) => (i === 12 ? 255 : 0)),
+  };
+  const options = { ways: 4, shots: 2, queries: 3, imageSize: 5, normalization: IDENTITY, seed: 5 };
+  const plain = createEpisodeSampler(dot, options).next();
+  const moved = createEpisodeSampler(dot, { ...options, shift: 1 }).next();
+  assert.deepEqual(moved.supportLabels, plain.supportLabels, 'the same classes and images, only moved');
+  assert.deepEqual(moved.classIds, plain.classIds);
+  const offsets = new Set<string>();
+  for (const batch of [moved.support, moved.query]) {
+    for (let n = 0; n < batch.count; n++) {
+      const img = Array.from(batch.pixels.subarray(n * 25, n * 25 + 25));
+      const at = img.indexOf(255);
+      assert.equal(img.filter((v) => v === 255).length, 1, 'the dot is moved, not lost or repeated');
+      const [dy, dx] = [Math.floor(at / 5) - 2, (at % 5) - 2];
+      assert.ok(Math.abs(dy) <= 1 && Math.abs(dx) <= 1, `offset (${dy}, ${dx}) within ±1`);
+      offsets.add(`${dy},${dx}`);
+    }
+    for (let n = 0; n < plain.support.count; n++) assert.equal(plain.support.pixels[n * 25 + 12], 255, 'without shift the dot stays');
+  }
+  assert.ok(offsets.size >= 5, `offsets vary per image (${[...offsets].join(' ')})`);
+  assert.deepEqual(createEpisodeSampler(dot, { ...options, shift: 0 }).next().support.pixels, plain.support.pixels);
+  for (const bad of [-1, 1.5, 5]) {
+    assert.throws(() => createEpisodeSampler(dot, { ...options, shift: bad }), hxError('E_INVALID_OPTION', 'shift must be an integer from 0 to 4'));
+  }
+});

@@ -10,7 +10,9 @@
  *    (unlike the authors' code, which samples them independently);
  * 4. with `rotate`, each class gets its own k ∈ {0,1,2,3} quarter turns, shared by its support
  *    and query images (the authors' per-label augmentation);
- * 5. support and query are shuffled (unless `shuffle: false`, which keeps class-major order).
+ * 5. support and query are shuffled (unless `shuffle: false`, which keeps class-major order);
+ * 6. with `shift` s > 0, every image moves by its own (dy, dx) ∈ [−s, s]², edge pixels repeated
+ *    (drawn after the shuffles, so episodes without shift are unchanged).
  * With `unlabeledFrom: 'pool'`, the N·U unlabelled images come from the source's unlabelled pool
  * instead (not rotated).
  */
@@ -39,6 +41,8 @@ export interface EpisodeSamplerOptions {
   seed: Seed;
   /** Per-episode, per-class random rotation by k·90° (default false). */
   rotate?: boolean;
+  /** Training augmentation: move each image by up to this many pixels in each direction (default 0). */
+  shift?: number;
   /** Shuffle the support and query batches (default true). */
   shuffle?: boolean;
   /** Where unlabelled images come from: the episode's classes (default, as the authors do) or the source's unlabelled pool. */
@@ -115,6 +119,10 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
       { hint: 'Add unlabelled images, lower `unlabeled`, or use unlabeledFrom: "classes".' },
     );
   }
+  const shift = options.shift ?? 0;
+  if (!Number.isInteger(shift) || shift < 0 || shift >= Math.min(size.height, size.width)) {
+    throw usageError(`episode option shift must be an integer from 0 to ${Math.min(size.height, size.width) - 1} (pixels); got ${JSON.stringify(options.shift)}`);
+  }
   if (options.rotate && size.height !== size.width) {
     // Quarter turns of a non-square image change its shape; keep episodes rectangular-safe.
     throw usageError(`rotate needs a square imageSize; got ${size.height}×${size.width}`);
@@ -152,12 +160,18 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
 
   const draw = (r: Range): number => (r.min === r.max ? r.min : rng.range(r.min, r.max));
 
+  const shifted = new Int32Array(size.height * size.width);
   const write = (slots: Slot[], classIds: number[], turns: number[]): ImageBatch => {
     const pixels = new Float32Array(slots.length * perImage);
     slots.forEach((s, i) => {
       const raw = s.fromPool ? source.unlabeled!.readImage(s.image, size) : source.readImage(classIds[s.way]!, s.image, size);
       const k = s.fromPool ? 0 : turns[s.way]!;
-      writeImage(pixels, i * perImage, raw, rotationMaps[k]!, k === 0, source.channels, outChannels, scale, offset);
+      if (shift > 0) {
+        shiftMap(rotationMaps[k]!, size, rng.range(-shift, shift), rng.range(-shift, shift), shifted);
+        writeImage(pixels, i * perImage, raw, shifted, false, source.channels, outChannels, scale, offset);
+      } else {
+        writeImage(pixels, i * perImage, raw, rotationMaps[k]!, k === 0, source.channels, outChannels, scale, offset);
+      }
     });
     return { pixels, count: slots.length, height: size.height, width: size.width, channels: outChannels };
   };
@@ -229,6 +243,21 @@ function pixelMap(size: ImageSize, turns: number): Int32Array {
     }
   }
   return map;
+}
+
+/**
+ * `map` moved by (dy, dx): output pixel (y, x) takes what `map` gives for (y − dy, x − dx), clamped
+ * to the image, so the content moves down/right for positive shifts and edge pixels repeat.
+ */
+function shiftMap(map: Int32Array, size: ImageSize, dy: number, dx: number, out: Int32Array): void {
+  const { height: h, width: w } = size;
+  for (let oy = 0; oy < h; oy++) {
+    const y = Math.min(h - 1, Math.max(0, oy - dy));
+    for (let ox = 0; ox < w; ox++) {
+      const x = Math.min(w - 1, Math.max(0, ox - dx));
+      out[oy * w + ox] = map[y * w + x]!;
+    }
+  }
 }
 
 /** Normalise one raw image into `dst` at `offset`, through a pixel map, converting channels. */

@@ -37,6 +37,7 @@ export function trainingEpisodes(source: FewShotSource, recipe: TrainingRecipe, 
       queries: e.queries,
       imageSize: height,
       rotate: recipe.data.rotateEpisodes,
+      shift: recipe.data.shiftPixels ?? 0,
       seed: deriveSeed(seed, step),
     }).nextBatch(e.perStep);
 }

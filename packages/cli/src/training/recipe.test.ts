@@ -26,3 +26,28 @@ test('built-in recipes train with a BatchNorm prior; checkRecipe rejects a malfo
     );
   }
 });
+
+test('data.shiftPixels moves training images (same episodes otherwise); checkRecipe rejects a bad value by name', async () => {
+  const { trainingEpisodes } = await import('./episodes.js');
+  // 8×8 images with a 2×2 block of ink in the middle.
+  const source = {
+    name: 'blocks',
+    channels: 1,
+    classes: Array.from({ length: 6 }, (_, i) => ({ name: `c${i}`, group: 'g', imageCount: 12 })),
+    readImage: () => Uint8Array.from({ length: 64 }, (_, i) => ([27, 28, 35, 36].includes(i) ? 255 : 0)),
+  };
+  const recipe = omniglotRecipe(4);
+  recipe.episodes = { ways: 3, shots: 1, unlabeled: 0, queries: 2, perStep: 2 };
+  const plain = trainingEpisodes(source, recipe, 8)(0, 1);
+  const moved = trainingEpisodes(source, { ...recipe, data: { ...recipe.data, shiftPixels: 2 } }, 8)(0, 1);
+  // The first episode draws the same classes and images (later ones differ: the offsets use the stream).
+  assert.deepEqual(moved[0]!.supportLabels, plain[0]!.supportLabels);
+  assert.deepEqual(moved[0]!.classIds, plain[0]!.classIds);
+  assert.notDeepEqual(moved[0]!.query.pixels, plain[0]!.query.pixels, 'images moved');
+  for (const bad of [-1, 1.5, '2']) {
+    assert.throws(
+      () => checkRecipe({ ...recipe, data: { ...recipe.data, shiftPixels: bad as number } }, 'my.json'),
+      (err: unknown) => isHypertxError(err) && err.code === 'E_RECIPE' && err.message.startsWith('my.json: data.shiftPixels'),
+    );
+  }
+});

@@ -19,6 +19,8 @@ export interface TrainingRecipe {
     rotateClasses: boolean;
     /** The authors' per-episode, per-class random rotation by k·90°. */
     rotateEpisodes: boolean;
+    /** Move each training image by up to this many pixels in each direction (default 0; never validation). */
+    shiftPixels?: number;
   };
   episodes: { ways: Count; shots: Count; unlabeled: Count; queries: number; perStep: number };
   optimizer: OptimizerConfig;
@@ -105,6 +107,13 @@ export function builtInRecipe(name: string): TrainingRecipe {
 
 /** Checks the optional parts of a hand-written recipe that nothing else checks. */
 export function checkRecipe(recipe: TrainingRecipe, where = 'the recipe'): void {
+  const shift = recipe.data?.shiftPixels;
+  if (shift !== undefined && !(Number.isInteger(shift) && shift >= 0)) {
+    throw new HypertxError('E_RECIPE', `${where}: data.shiftPixels ${JSON.stringify(shift)} is invalid`, {
+      kind: 'usage',
+      hint: 'data.shiftPixels is a whole number of pixels ≥ 0 (e.g. 2): each training image moves by up to that much',
+    });
+  }
   const p = recipe.bnPrior;
   if (p === undefined) return;
   const ok = typeof p === 'object' && p !== null && typeof p.weight === 'number' && p.weight >= 0 && Number.isInteger(p.every) && p.every >= 1 && Number.isInteger(p.sets) && p.sets >= 1;
