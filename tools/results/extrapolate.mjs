@@ -6,13 +6,16 @@
  * and a cosine schedule bends the end of a run down (so only points up to `--until` are used).
  *
  *   node tools/results/extrapolate.mjs --run name=<run dir> [--run ...] [--target 0.97] [--until 0.8]
+ *   node tools/results/extrapolate.mjs --run name=<dir>+<dir>@<episodes before it>+... [--from <episodes>]
+ *     (runs that continue one another; --from fits only the points after that many episodes)
  *
  * Fit runs trained from scratch: a staged run's curve starts from a trained model, and a power law
  * fitted to its few steep first points says nothing about its future.
  *
- * Writes bench/results/extrapolation.json.
+ * Merges into bench/results/extrapolation.json.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     target: { type: 'string', default: '0.97' },
     // Fraction of the schedule whose validation points are used (the cosine tail is left out).
     until: { type: 'string', default: '0.8' },
+    // Fit only points after this many episodes (the flatter tail of a long lineage).
+    from: { type: 'string', default: '0' },
     out: { type: 'string', default: path.join(root, 'bench/results/extrapolation.json') },
   },
 });
@@ -45,31 +50,47 @@ function fit(points) {
   return { a: Math.exp(my - slope * mx), b: -slope };
 }
 
-const results = {};
+/** One run, or runs that continue one another ("dirA+dirB@64000+..."): validation points against all episodes seen. */
+async function readSegments(spec) {
+  const points = [];
+  const rates = [];
+  let last;
+  let spent = 0;
+  for (const segment of spec.split('+')) {
+    const [dir, before] = segment.split('@');
+    const offset = Number(before ?? 0);
+    const recipe = JSON.parse(await readFile(path.join(dir, 'recipe.json'), 'utf8'));
+    const log = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const perStep = recipe.episodes.perStep;
+    const lastStep = recipe.schedule.totalSteps ?? recipe.steps;
+    for (const e of log) {
+      const episodes = offset + e.step * perStep;
+      if (e.type === 'validation' && e.step <= Number(values.until) * lastStep && episodes >= Number(values.from)) points.push([episodes, 1 - e.mean]);
+      if (e.type === 'train') rates.push(e.episodesPerSecond);
+    }
+    last = log.filter((e) => e.type === 'validation').at(-1);
+    spent = offset + last.step * perStep;
+  }
+  rates.sort((x, y) => x - y);
+  return { points, last, spent, rate: rates[rates.length >> 1] };
+}
+
+const outFile = values.out;
+const results = existsSync(outFile) ? JSON.parse(await readFile(outFile, 'utf8')).results ?? {} : {};
 for (const spec of values.run) {
-  const [name, dir] = spec.split('=');
-  const recipe = JSON.parse(await readFile(path.join(dir, 'recipe.json'), 'utf8'));
-  const log = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const perStep = recipe.episodes.perStep;
-  const lastStep = recipe.schedule.totalSteps ?? recipe.steps;
-  const points = log
-    .filter((e) => e.type === 'validation' && e.step <= Number(values.until) * lastStep)
-    .map((e) => [e.step * perStep, 1 - e.mean]);
-  const rates = log.filter((e) => e.type === 'train').map((e) => e.episodesPerSecond).sort((x, y) => x - y);
-  const rate = rates[rates.length >> 1];
+  const [name, dirs] = spec.split('=');
+  const { points, last, spent, rate } = await readSegments(dirs);
   if (points.length < 3) {
     console.error(`${name}: only ${points.length} validation points; skipped`);
     continue;
   }
   const { a, b } = fit(points);
   const episodes = b > 0 ? (a / (1 - target)) ** (1 / b) : Infinity;
-  const last = log.filter((e) => e.type === 'validation').at(-1);
-  const spent = last.step * perStep;
   const predicted = (e) => +(1 - a * e ** -b).toFixed(4);
   results[name] = {
     points: points.map(([e, err]) => ({ episodes: e, accuracy: +(1 - err).toFixed(4) })),
     fit: { a: +a.toPrecision(4), b: +b.toPrecision(4), form: 'error = a · episodes^(−b)' },
-    lastValidation: { step: last.step, episodes: spent, accuracy: last.mean },
+    lastValidation: { episodes: spent, accuracy: last.mean },
     predictedAccuracy: { at10x: predicted(10 * spent), at100x: predicted(100 * spent) },
     target,
     episodesForTarget: Number.isFinite(episodes) ? Math.round(episodes) : null,
@@ -83,4 +104,4 @@ for (const spec of values.run) {
       `${(target * 100).toFixed(0)} % after ≈ ${Number.isFinite(episodes) ? episodes.toExponential(1) : '∞'} episodes (${r.hoursAtThatRate?.toExponential(1) ?? '∞'} h at ${rate?.toFixed(0)} episodes/s)`,
   );
 }
-await writeFile(values.out, JSON.stringify({ benchmark: 'extrapolation', date: new Date().toISOString(), note: 'validation: 300 fixed 5-way 1-shot episodes of the held-out alphabets', results }, null, 2) + '\n');
+await writeFile(outFile, JSON.stringify({ benchmark: 'extrapolation', date: new Date().toISOString(), note: 'validation: 300 fixed 5-way 1-shot episodes of the held-out alphabets', results }, null, 2) + '\n');
