@@ -3,7 +3,7 @@
  * show layers, input spec and labels; HyperTransformers (.hxmodel, .hxckpt, or a bundled model name)
  * show what they generate and which support sets they accept.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import pc from 'picocolors';
 import { readModelFile, type ModelFileSummary } from '../model-files/read-model-file.js';
 import { isHyperTransformerFile, readHyperTransformerFile, type HyperTransformerFileSummary } from '../model-files/read-hypertransformer-file.js';
@@ -19,15 +19,22 @@ export async function run(file: string, options: { json?: boolean }): Promise<nu
   return 0;
 }
 
-/** Reads the file as a HyperTransformer when its header says so; other files go to readModelFile (which names read errors). */
+/** Reads the file as a HyperTransformer when its first bytes say so; other files go to readModelFile (which names read errors). */
 async function readIfHyperTransformer(path: string): Promise<HyperTransformerFileSummary | undefined> {
-  let bytes: Uint8Array;
+  let head: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    const file = await open(path);
+    try {
+      head = new Uint8Array(64);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
   } catch {
     return undefined;
   }
-  return isHyperTransformerFile(bytes) ? readHyperTransformerFile(path, bytes) : undefined;
+  return isHyperTransformerFile(head) ? readHyperTransformerFile(path) : undefined;
 }
 
 const KIND_NAMES: Record<HyperTransformerFileSummary['kind'], string> = { hypertransformer: 'HyperTransformer', protonet: 'ProtoNet' };

@@ -39,7 +39,7 @@ const HEADER_START = '{"format":"hypertx-checkpoint"';
 
 /** Whether these bytes are a hypertx checkpoint container, whatever the file is called. */
 export function isHyperTransformerFile(bytes: Uint8Array): boolean {
-  return bytes.length > 8 + HEADER_START.length && new TextDecoder().decode(bytes.subarray(8, 8 + HEADER_START.length)) === HEADER_START;
+  return bytes.length >= 8 + HEADER_START.length && new TextDecoder().decode(bytes.subarray(8, 8 + HEADER_START.length)) === HEADER_START;
 }
 
 export async function readHyperTransformerFile(path: string, bytes?: Uint8Array): Promise<HyperTransformerFileSummary> {
