@@ -1,29 +1,14 @@
 /**
- * Episodes as core sees them (structurally the same as @hypertx/data's, which core does not depend
- * on) and their conversion into one meta-batch of tensors.
+ * Episodes (the shared type from @hypertx/export) and their conversion into one meta-batch of
+ * tensors.
  */
 import type { HyperTransformerConfig } from './config.js';
 import { inputError } from './errors.js';
 import { tf } from './tf.js';
 
-/** Normalised float pixels, NHWC. */
-export interface ImageBatch {
-  pixels: Float32Array;
-  count: number;
-  height: number;
-  width: number;
-  channels: number;
-}
+import type { Episode, ImageBatch } from '@hypertx/export';
 
-export interface Episode {
-  ways: number;
-  support: ImageBatch;
-  /** Episode-local class ids 0..ways-1; -1 = unlabelled. */
-  supportLabels: Int32Array;
-  query: ImageBatch;
-  queryLabels: Int32Array;
-  classIds?: number[];
-}
+export type { Episode, ImageBatch };
 
 /** The tensors of T stacked episodes (equal ways and sizes). Dispose with `disposeMetaBatch`. */
 export interface MetaBatch {

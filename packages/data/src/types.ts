@@ -1,23 +1,9 @@
-/** Images as the model sees them: normalised floats, NHWC. */
-export interface ImageBatch {
-  pixels: Float32Array;
-  count: number;
-  height: number;
-  width: number;
-  channels: number;
-}
+import type { Episode as EpisodeShape, ImageBatch } from '@hypertx/export';
 
-/** One few-shot task: N ways, a support set (labelled and unlabelled) and a query set. */
-export interface Episode {
-  /** N: the number of classes in this episode. */
-  ways: number;
-  /** Support images in any order; `supportLabels` says which is which. */
-  support: ImageBatch;
-  /** 0..N-1, or -1 for an unlabelled support image. */
-  supportLabels: Int32Array;
-  query: ImageBatch;
-  /** 0..N-1. */
-  queryLabels: Int32Array;
+export type { ImageBatch };
+
+/** One few-shot task as the sampler draws it: the shared episode type, with the source class of each way. */
+export interface Episode extends EpisodeShape {
   /** Source class index of each way (for debugging/eval). */
   classIds: number[];
 }
