@@ -18,7 +18,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from './tool-args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = resolve(root, 'packages/cli/dist/bin.js');
@@ -26,7 +26,7 @@ const bundled = resolve(root, 'packages/cli/models/default.hxmodel');
 const support = resolve(root, 'fixtures/support/glyphs-5way-1shot');
 const TARGET_MS = 2000;
 
-const { values: args } = parseArgs({
+const { values: args } = parseToolArgs(import.meta.url, {
   options: {
     runs: { type: 'string', default: '9' },
     model: { type: 'string' },

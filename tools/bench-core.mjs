@@ -1,6 +1,8 @@
-// Benchmark of @hypertx/core on this machine → bench/results/core.json (npm run bench:core).
-// Training episodes/s (omniglot-1shot: 20-way, 1 shot, 3 queries, 8 channels) at several
-// episodes-per-step, generation latency from a loaded model, peak memory, and a kernel profile.
+/**
+ * Benchmark of @hypertx/core on this machine → bench/results/core.json (npm run bench:core).
+ * Training episodes/s (omniglot-1shot: 20-way, 1 shot, 3 queries, 8 channels) at several
+ * episodes-per-step, generation latency from a loaded model, peak memory, and a kernel profile.
+ */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,9 @@ import {
 
 import { episodeConv2d, episodeConv2dIm2col } from '../packages/core/dist/ops/conv.js';
 import { maxPool } from '../packages/core/dist/ops/pool.js';
+import { parseToolArgs } from './tool-args.mjs';
+
+parseToolArgs(import.meta.url);
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 let peakRss = 0;

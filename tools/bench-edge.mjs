@@ -13,7 +13,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseToolArgs } from './tool-args.mjs';
 
+parseToolArgs(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const core = await import(path.join(root, 'packages/core/dist/index.js'));
 const data = await import(path.join(root, 'packages/data/dist/index.js'));

@@ -12,13 +12,13 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from './tool-args.mjs';
 import { FormatRegistry, encodeCnn, hxcnnFormat, foldBatchNorm, runReference, writeFileAtomic } from '@hypertx/export';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import { encodeOnnx, onnxFormat } from '@hypertx/export-onnx';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({
+const { values: args } = parseToolArgs(import.meta.url, {
   options: {
     runs: { type: 'string', default: '50' },
     out: { type: 'string', default: resolve(root, 'bench/results/export.json') },

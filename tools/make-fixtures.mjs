@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Regenerates fixtures/support/** and fixtures/query/** from the procedural glyph generator of
-// @hypertx/data (never from Omniglot). Deterministic: same code → same bytes.
-// Usage: npx tsc -b packages/data && node tools/make-fixtures.mjs
+/**
+ * Regenerates fixtures/support/** and fixtures/query/** from the procedural glyph generator of
+ * @hypertx/data (never from Omniglot). Deterministic: same code → same bytes.
+ * Usage: npx tsc -b packages/data && node tools/make-fixtures.mjs
+ */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { createGlyphSource, renderGlyph } from '../packages/data/dist/index.js';
+import { parseToolArgs } from './tool-args.mjs';
+
+parseToolArgs(import.meta.url);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const supportDir = join(root, 'fixtures', 'support');

@@ -12,13 +12,13 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from '../tool-args.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({
+const { values } = parseToolArgs(import.meta.url, {
   options: {
     data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
     run: { type: 'string', multiple: true, default: [] },

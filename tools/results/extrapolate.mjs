@@ -17,11 +17,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from '../tool-args.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({
+const { values } = parseToolArgs(import.meta.url, {
   options: {
     run: { type: 'string', multiple: true, default: [] },
     target: { type: 'string', default: '0.97' },

@@ -18,15 +18,12 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const core = await import(path.join(root, 'packages/core/dist/index.js'));
 const { recipeConfig } = await import(path.join(root, 'packages/cli/dist/training/run-training.js'));
-const [protoPath, recipePath, outPath] = process.argv.slice(2);
-if (!outPath) {
-  console.error('usage: init-from-protonet.mjs <protonet model> <recipe.json> <out.hxmodel>');
-  process.exit(2);
-}
+const [protoPath, recipePath, outPath] = parseToolArgs(import.meta.url, { positionals: 3 }).positionals;
 await core.initBackend('wasm');
 const proto = core.modelFromState(await core.loadCheckpoint(protoPath));
 const config = recipeConfig(JSON.parse(await readFile(recipePath, 'utf8')));

@@ -11,13 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const [source, recipePath, out] = process.argv.slice(2);
-if (!out) {
-  console.error('usage: init-input-size.mjs <trained .hxmodel> <recipe.json> <out.hxmodel>');
-  process.exit(2);
-}
+const [source, recipePath, out] = parseToolArgs(import.meta.url, { positionals: 3 }).positionals;
 const core = await import(path.join(root, 'packages/core/dist/index.js'));
 const { recipeConfig } = await import(path.join(root, 'packages/cli/dist/training/run-training.js'));
 await core.initBackend('auto');

@@ -13,7 +13,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseToolArgs } from '../tool-args.mjs';
 
+parseToolArgs(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { runReference } = await import(path.join(root, 'packages/export/dist/index.js'));
 const { randomCnn, randomPixels } = await import(path.join(root, 'packages/export/dist/testing/index.js'));

@@ -7,13 +7,13 @@
  *   node tools/results/int8-vs-float.mjs [--model packages/cli/models/default.hxmodel] [--episodes 1000] [--ways 5] [--shots 1]
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from '../tool-args.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({
+const { values } = parseToolArgs(import.meta.url, {
   options: {
     model: { type: 'string', default: path.join(root, 'packages/cli/models/default.hxmodel') },
     data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },

@@ -12,13 +12,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from '../tool-args.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineChart } from './svg-chart.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({ options: { run: { type: 'string', multiple: true, default: [] }, lineage: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseToolArgs(import.meta.url, { options: { run: { type: 'string', multiple: true, default: [] }, lineage: { type: 'string', multiple: true, default: [] } } });
 
 async function readLog(dir) {
   const text = await readFile(path.join(dir, 'log.jsonl'), 'utf8');

@@ -10,10 +10,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({ options: { in: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') }, compare: { type: 'string' } } });
+const { values } = parseToolArgs(import.meta.url, { options: { in: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') }, compare: { type: 'string' } } });
 const { results, protocol } = JSON.parse(await readFile(values.in, 'utf8'));
 if (values.compare) {
   const before = JSON.parse(await readFile(values.compare, 'utf8')).results;

@@ -1,0 +1,43 @@
+// Every script in tools/ teaches its usage on --help and refuses a bad flag in one line (exit 2).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { headerComment } from '../../tools/tool-args.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const scripts = [
+  ...readdirSync(path.join(root, 'tools')).filter((f) => f.endsWith('.mjs') && f !== 'tool-args.mjs').map((f) => `tools/${f}`),
+  ...readdirSync(path.join(root, 'tools/results')).filter((f) => f.endsWith('.mjs') && f !== 'svg-chart.mjs').map((f) => `tools/results/${f}`),
+];
+const run = (script, ...args) => spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+
+describe('tools/ command lines', () => {
+  test('the list of scripts is not empty', () => assert.ok(scripts.length >= 10, scripts.join(', ')));
+
+  for (const script of scripts) {
+    test(`${script} --help prints its header comment`, () => {
+      const result = run(script, '--help');
+      assert.equal(result.status, 0, result.stderr);
+      const header = headerComment(path.join(root, script));
+      assert.ok(header.length > 40, `${script} has no usage comment`);
+      assert.equal(result.stdout.trim(), header);
+    });
+
+    test(`${script} refuses an unknown flag in one line`, () => {
+      const result = run(script, '--no-such-flag');
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /no-such-flag/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'a stack trace');
+      assert.equal(result.stdout, '');
+    });
+  }
+});
+
+test('headerComment strips the comment gutter', () => {
+  const header = headerComment(path.join(root, 'tools/tool-args.mjs'));
+  assert.match(header, /^Argument parsing shared by the scripts in tools\//);
+  assert.doesNotMatch(header, /^\s*\*/m);
+});
