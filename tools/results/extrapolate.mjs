@@ -6,8 +6,8 @@
  * and a cosine schedule bends the end of a run down (so only points up to `--until` are used).
  *
  *   node tools/results/extrapolate.mjs --run name=<run dir> [--run ...] [--target 0.97] [--until 0.8]
- *   node tools/results/extrapolate.mjs --run name=<dir>+<dir>@<episodes before it>+... [--from <episodes>]
- *     (runs that continue one another; --from fits only the points after that many episodes)
+ *   node tools/results/extrapolate.mjs --run name=<dir>+<dir>@<episodes before it>[:<last step>]+... [--from <episodes>]
+ *     (runs that continue one another, see lineage.mjs; --from fits only the points after that many episodes)
  *
  * Fit runs trained from scratch: a staged run's curve starts from a trained model, and a power law
  * fitted to its few steep first points says nothing about its future.
@@ -15,6 +15,7 @@
  * Merges into bench/results/extrapolation.json.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { readSegment } from './lineage.mjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseToolArgs } from '../tool-args.mjs';
@@ -56,20 +57,16 @@ async function readSegments(spec) {
   const rates = [];
   let last;
   let spent = 0;
-  for (const segment of spec.split('+')) {
-    const [dir, before] = segment.split('@');
-    const offset = Number(before ?? 0);
-    const recipe = JSON.parse(await readFile(path.join(dir, 'recipe.json'), 'utf8'));
-    const log = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const perStep = recipe.episodes.perStep;
+  for (const text of spec.split('+')) {
+    const { recipe, log, episodesAt } = await readSegment(text);
     const lastStep = recipe.schedule.totalSteps ?? recipe.steps;
     for (const e of log) {
-      const episodes = offset + e.step * perStep;
+      const episodes = episodesAt(e.step);
       if (e.type === 'validation' && e.step <= Number(values.until) * lastStep && episodes >= Number(values.from)) points.push([episodes, 1 - e.mean]);
       if (e.type === 'train') rates.push(e.episodesPerSecond);
     }
     last = log.filter((e) => e.type === 'validation').at(-1);
-    spent = offset + last.step * perStep;
+    spent = episodesAt(last.step);
   }
   rates.sort((x, y) => x - y);
   return { points, last, spent, rate: rates[rates.length >> 1] };

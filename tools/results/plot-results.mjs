@@ -4,7 +4,7 @@
  * bench/results/omniglot-eval.json.
  *
  *   node tools/results/plot-results.mjs --run name=<run dir> [--run ...]
- *   node tools/results/plot-results.mjs --lineage name=<run dir>@<episodes before it> [--lineage ...]
+ *   node tools/results/plot-results.mjs --lineage name=<run dir>@<episodes before it>[:<last step>] [--lineage ...]
  *
  * --lineage draws docs/validation-lineage.svg: the validation curves of runs that continue one
  * another, against all training episodes seen (each run's step × its recipe's episodes per step,
@@ -16,6 +16,7 @@ import { parseToolArgs } from '../tool-args.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineChart } from './svg-chart.mjs';
+import { readSegment } from './lineage.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, { options: { run: { type: 'string', multiple: true, default: [] }, lineage: { type: 'string', multiple: true, default: [] } } });
@@ -47,15 +48,12 @@ if (values.lineage.length > 0) {
   const series = [];
   for (const spec of values.lineage) {
     const [name, rest] = spec.split('=');
-    const [dir, before] = rest.split('@');
-    const recipe = JSON.parse(await readFile(path.join(dir, 'recipe.json'), 'utf8'));
-    const perStep = recipe.episodes.perStep;
-    const offset = Number(before ?? 0);
-    const validation = (await readLog(dir)).filter((e) => e.type === 'validation');
+    const { log, episodesAt } = await readSegment(rest);
+    const validation = log.filter((e) => e.type === 'validation');
     series.push({
       name,
-      points: validation.map((e) => [offset + e.step * perStep, e.mean]),
-      band: validation.map((e) => [offset + e.step * perStep, e.mean - e.ci95, e.mean + e.ci95]),
+      points: validation.map((e) => [episodesAt(e.step), e.mean]),
+      band: validation.map((e) => [episodesAt(e.step), e.mean - e.ci95, e.mean + e.ci95]),
     });
   }
   await writeFile(
