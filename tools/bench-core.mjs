@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Benchmark of @hypertx/core on this machine → bench/results/core.json (npm run bench:core).
  * Training episodes/s (omniglot-1shot: 20-way, 1 shot, 3 queries, 8 channels) at several

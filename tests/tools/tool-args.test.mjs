@@ -1,17 +1,18 @@
 // Every script in tools/ teaches its usage on --help and refuses a bad flag in one line (exit 2).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { headerComment } from '../../tools/tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const scripts = [
-  ...readdirSync(path.join(root, 'tools')).filter((f) => f.endsWith('.mjs') && f !== 'tool-args.mjs').map((f) => `tools/${f}`),
-  ...readdirSync(path.join(root, 'tools/results')).filter((f) => f.endsWith('.mjs') && f !== 'svg-chart.mjs').map((f) => `tools/results/${f}`),
-];
+// Scripts start with a shebang; the other modules in tools/ (tool-args.mjs, svg-chart.mjs, ...) are libraries.
+const isScript = (file) => readFileSync(path.join(root, file), 'utf8').startsWith('#!');
+const scripts = ['tools', 'tools/results']
+  .flatMap((dir) => readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.mjs')).map((f) => `${dir}/${f}`))
+  .filter(isScript);
 const run = (script, ...args) => spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 
 describe('tools/ command lines', () => {
