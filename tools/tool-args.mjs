@@ -22,7 +22,7 @@ export function headerComment(file) {
     .trim();
 }
 
-export function parseToolArgs(scriptUrl, { options = {}, allowPositionals = false, positionals: exactly, args } = {}) {
+export function parseToolArgs(scriptUrl, { options = {}, allowPositionals = false, positionals: exactly } = {}) {
   const file = fileURLToPath(scriptUrl);
   const name = path.basename(file);
   const fail = (message) => {
@@ -32,7 +32,6 @@ export function parseToolArgs(scriptUrl, { options = {}, allowPositionals = fals
   let parsed;
   try {
     parsed = parseArgs({
-      args,
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: allowPositionals || exactly !== undefined,
     });

@@ -15,11 +15,11 @@
  * Merges into bench/results/extrapolation.json.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { readSegment } from './lineage.mjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseToolArgs } from '../tool-args.mjs';
 import { fileURLToPath } from 'node:url';
+import { readSegment } from './lineage.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
