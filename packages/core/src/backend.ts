@@ -1,7 +1,7 @@
 /**
- * Backend selection with a priority registry and one aggregated error (like onnxruntime's JS API).
+ * Backend selection with fallback and one aggregated error (like onnxruntime's JS API).
  *
- * `auto` tries, in priority order: the native TensorFlow backend from `@tensorflow/tfjs-node-gpu`,
+ * `auto` tries, in this order: the native TensorFlow backend from `@tensorflow/tfjs-node-gpu`,
  * then `@tensorflow/tfjs-node` (both optional peers, loaded by non-literal dynamic import), then
  * `wasm` (SIMD, single-threaded in Node), then `cpu` (pure JS, slow).
  */
@@ -22,7 +22,6 @@ export interface BackendInfo {
 
 interface BackendEntry {
   name: BackendName;
-  priority: number;
   /** Makes the TF.js backend available; returns its TF.js name, or throws why it can't. */
   load: () => Promise<string>;
 }
@@ -39,19 +38,13 @@ async function loadNative(pkg: string): Promise<string> {
   return 'tensorflow';
 }
 
-const registry: BackendEntry[] = [
-  { name: 'gpu', priority: 400, load: () => loadNative('@tensorflow/tfjs-node-gpu') },
-  { name: 'node', priority: 300, load: () => loadNative('@tensorflow/tfjs-node') },
-  { name: 'wasm', priority: 200, load: async () => 'wasm' },
-  { name: 'cpu', priority: 100, load: async () => 'cpu' },
+/** In the order `auto` tries them: fastest first. */
+const BACKENDS: readonly BackendEntry[] = [
+  { name: 'gpu', load: () => loadNative('@tensorflow/tfjs-node-gpu') },
+  { name: 'node', load: () => loadNative('@tensorflow/tfjs-node') },
+  { name: 'wasm', load: async () => 'wasm' },
+  { name: 'cpu', load: async () => 'cpu' },
 ];
-
-/** Adds or replaces a backend (e.g. a custom build); higher priority is tried first by `auto`. */
-export function registerBackend(name: BackendName, priority: number, load: () => Promise<string>): void {
-  const i = registry.findIndex((e) => e.name === name);
-  if (i >= 0) registry.splice(i, 1);
-  registry.push({ name, priority, load });
-}
 
 async function activate(entry: BackendEntry): Promise<string> {
   const tfName = await entry.load();
@@ -66,17 +59,17 @@ async function activate(entry: BackendEntry): Promise<string> {
 let current: BackendInfo | null = null;
 
 /**
- * Selects and initialises a backend. With `auto`, the first that works in priority order; with
+ * Selects and initialises a backend. With `auto`, the first in `BACKENDS` order that works; with
  * an explicit name, that one only. Throws one HypertxError (code E_BACKEND_UNAVAILABLE) listing
  * every backend tried and why each failed.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  const known = registry.map((e) => e.name);
+  const known = BACKENDS.map((e) => e.name);
   if (choice !== 'auto' && !known.includes(choice)) {
     throw new HypertxError('E_BACKEND_UNKNOWN', `unknown backend "${String(choice)}"`, { kind: 'usage', hint: `use auto, ${known.join(', ')}` });
   }
   tf.enableProdMode(); // also silences the "install tfjs-node" banner of the cpu backend
-  const candidates = choice === 'auto' ? [...registry].sort((a, b) => b.priority - a.priority) : registry.filter((e) => e.name === choice);
+  const candidates = choice === 'auto' ? BACKENDS : BACKENDS.filter((e) => e.name === choice);
   const skipped: BackendInfo['skipped'] = [];
   for (const entry of candidates) {
     try {

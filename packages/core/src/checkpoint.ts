@@ -1,5 +1,6 @@
 /**
- * Checkpoints in a safetensors-style container (DESIGN decision 4):
+ * Checkpoints in a safetensors-style container, so other tools can read them ('The IR and the
+ * checkpoints are plain data' in docs/architecture.md):
  *
  *   [8-byte little-endian header length][JSON header, space-padded to 8 bytes][raw LE float32 data]
  *

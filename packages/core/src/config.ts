@@ -1,6 +1,7 @@
 /**
- * The one typed, JSON-serialisable description of a HyperTransformer (spec §1, §2.4), its presets
- * and validation. Field comments name the authors' flag where there is one.
+ * The one typed, JSON-serialisable description of a HyperTransformer (the paper's model and our
+ * variants of it), its presets and validation. Field comments name the authors' flag where there
+ * is one.
  */
 import { usageError } from './errors.js';
 
@@ -106,7 +107,7 @@ function baseOmniglot(): HyperTransformerConfig {
   };
 }
 
-/** Presets matching the authors' scripts (spec §2.4). */
+/** Presets matching the authors' training scripts. */
 export const PRESETS: Record<PresetName, () => Preset> = {
   'omniglot-1shot': () => ({
     config: baseOmniglot(),
@@ -138,7 +139,8 @@ export function preset(name: PresetName): Preset {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Derived per-layer plan (spec §1.4–1.8)
+// Derived per-layer plan: features, weight-block sizes, token and transformer widths, computed as
+// the authors' code does
 
 export interface LocalFeConv {
   kernel: number;

@@ -1,11 +1,7 @@
 /** Core's error helpers: every failure is a HypertxError (from @hypertx/export) with a stable code. */
-import { HypertxError, type HypertxErrorOptions } from '@hypertx/export';
+import { HypertxError, usageError, type HypertxErrorOptions } from '@hypertx/export';
 
-export { HypertxError };
-
-export function usageError(code: string, message: string, options: Omit<HypertxErrorOptions, 'kind'> = {}): HypertxError {
-  return new HypertxError(code, message, { ...options, kind: 'usage' });
-}
+export { HypertxError, usageError };
 
 export function inputError(code: string, message: string, options: Omit<HypertxErrorOptions, 'kind'> = {}): HypertxError {
   return new HypertxError(code, message, { ...options, kind: 'input' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { evaluate, meanAndCi95 } from './evaluate.js';
 import { createHyperTransformer } from './model/hypertransformer.js';
-import { checkSupport, describeSupport } from './support.js';
+import { checkSupport, describeSupport } from './accepted-support.js';
 import { makeSyntheticEpisode } from './synthetic.js';
 import { tinyConfig, useWasm } from './test-support/tiny.js';
 import { Trainer } from './train/trainer.js';

@@ -1,8 +1,9 @@
 /**
  * generate(model, support, labels) → StandaloneCnn: one forward pass of the transformers writes
  * every weight of the CNN; the BatchNorm statistics are those of the support set (labelled and
- * unlabelled), frozen (DESIGN decision 1). The CNN takes raw 0..255 pixels; `normalization` maps
- * them to the floats the support images were given in.
+ * unlabelled), frozen, as in training ('What ships is what was trained' in docs/architecture.md).
+ * The CNN takes raw 0..255 pixels; `normalization` maps them to the floats the support images
+ * were given in.
  *
  * Exported layer order per block: conv → maxpool → act → batchnorm. The authors' order is
  * conv → act → maxpool → BN; for ReLU/leaky ReLU pooling first is identical and cheaper on device.

@@ -29,7 +29,7 @@ export {
 export { Trainer, type TrainerOptions, type TrainProgress, type StepResult, type EpisodeSource } from './train/trainer.js';
 export { FlatOptimizer, clipByGlobalNorm, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
 export { learningRate, type LrSchedule } from './train/schedule.js';
-export { describeSupport, checkSupport, type SupportDescription } from './support.js';
+export { describeSupport, checkSupport, type SupportDescription } from './accepted-support.js';
 export { tf } from './tf.js';
 export { predict, type Prediction } from './predict.js';
 export { selfLabel } from './self-label.js';

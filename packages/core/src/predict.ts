@@ -1,6 +1,6 @@
 /**
  * In-framework predictions of the CNN a model generates for a support set: what compile compares
- * every exported file against (DESIGN decision 8).
+ * every exported file against ('Verification is part of compile' in docs/architecture.md).
  */
 import type { BnMode } from './config.js';
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';

@@ -1,20 +1,21 @@
 /**
- * Faster copies of three tfjs-backend-wasm 4.22 kernels: Slice, SplitV and Unpack.
+ * Replacements for eight tfjs-backend-wasm 4.22 kernels, plus one new kernel. Semantics are
+ * unchanged (same outputs, same dtypes); string tensors and shapes a replacement does not cover go
+ * to the stock kernels. ops/ops.test.ts compares them with the cpu backend.
  *
- * Why: the stock wasm `Slice` (which SplitV and Unpack call) starts with `readSync(x)`, a copy of
- * the WHOLE input out of the wasm heap, for every slice. Splitting a tensor into n parts therefore
- * costs n full copies (measured: splitting 843k floats into 226 parts took 317 ms; 8 episode
- * slices of a 1 M-float activation took 13 ms). These versions read heap views (no copy) and copy
- * only the selected region. Semantics are unchanged (same outputs, same dtypes); strings fall back
- * to the stock kernels.
+ * - Slice, SplitV, Unpack: the stock wasm `Slice` (which SplitV and Unpack call) starts with
+ *   `readSync(x)`, a copy of the WHOLE input out of the wasm heap, for every slice. Splitting a
+ *   tensor into n parts therefore costs n full copies (measured: splitting 843k floats into 226
+ *   parts took 317 ms; 8 episode slices of a 1 M-float activation took 13 ms). These versions read
+ *   heap views (no copy) and copy only the selected region.
+ * - Identity: zero-copy (the engine clones every tensor it saves for backprop through it).
+ * - BatchMatMul: batched or transposed products through XNNPACK's fast 2-D path.
+ * - Sum, Mean: large reductions over leading axes in one pass, without the stock transpose.
+ * - MaxPoolWithArgmax, for square 'valid' windows with stride = size: the stock kernel returns
+ *   wrong maxima whenever there are more than 2 channels (measured against tf.maxPool: max |Δ|
+ *   0.2–2.0 for 3, 4, 5, 8, 16 channels); this JS loop over heap views is correct and about as fast.
  *
- * Identity is made zero-copy (the engine clones every tensor it saves for backprop through it).
- *
- * Also: `MaxPoolWithArgmax` for square 'valid' windows with stride = size. The stock wasm kernel
- * (tfjs-backend-wasm 4.22) returns wrong maxima whenever there are more than 2 channels
- * (measured against tf.maxPool: max |Δ| 0.2–2.0 for 3, 4, 5, 8, 16 channels); this JS loop over
- * heap views is correct and about as fast. Plus a new kernel `HypertxMaxPoolScatter` (the
- * max-pool gradient: dy added at the argmax positions).
+ * New: `HypertxMaxPoolScatter`, the max-pool gradient (dy added at the argmax positions).
  */
 import * as tfc from '@tensorflow/tfjs-core';
 
@@ -203,7 +204,7 @@ function reduceMiddle(args: Parameters<tfc.KernelFunc>[0], mean: boolean): tfc.T
 
 let installed = false;
 
-/** Replaces the wasm Slice/SplitV/Unpack kernels (idempotent). */
+/** Installs the replacement kernels and `HypertxMaxPoolScatter` on the wasm backend (idempotent). */
 export function installWasmKernelFixes(): void {
   if (installed) return;
   installed = true;

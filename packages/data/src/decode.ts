@@ -40,11 +40,11 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg'
 export function checkDecodeOptions(options: DecodeOptions): void {
   const { height, width, channels } = options;
   for (const [name, v] of [['height', height], ['width', width]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 4096) throw usageError(`image ${name} must be an integer 1..4096, got ${v}`);
+    if (!Number.isInteger(v) || v < 1 || v > 4096) throw usageError(DATA_ERROR_CODES.invalidOption, `image ${name} must be an integer 1..4096, got ${v}`);
   }
-  if (channels !== 1 && channels !== 3) throw usageError(`channels must be 1 (grayscale) or 3 (RGB), got ${String(channels)}`);
+  if (channels !== 1 && channels !== 3) throw usageError(DATA_ERROR_CODES.invalidOption, `channels must be 1 (grayscale) or 3 (RGB), got ${String(channels)}`);
   if (options.fit !== undefined && !['contain', 'fill', 'cover'].includes(options.fit)) {
-    throw usageError(`fit must be "contain", "fill" or "cover", got ${JSON.stringify(options.fit)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `fit must be "contain", "fill" or "cover", got ${JSON.stringify(options.fit)}`);
   }
 }
 

@@ -2,7 +2,10 @@
  * Error codes thrown by @hypertx/data. Every error is a HypertxError from @hypertx/export, so the
  * CLI maps it to an exit code; the message names the file, folder, class or option at fault.
  */
-import { HypertxError, type HypertxErrorOptions } from '@hypertx/export';
+import { HypertxError, usageError, type HypertxErrorOptions } from '@hypertx/export';
+
+/** Bad option values throw `usageError(DATA_ERROR_CODES.invalidOption, message, { hint })`. */
+export { usageError };
 
 export const DATA_ERROR_CODES = {
   /** A file or folder does not exist. */
@@ -37,8 +40,4 @@ export type DataErrorCode = (typeof DATA_ERROR_CODES)[keyof typeof DATA_ERROR_CO
 
 export function dataError(code: DataErrorCode, message: string, options: HypertxErrorOptions = {}): HypertxError {
   return new HypertxError(code, message, options);
-}
-
-export function usageError(message: string, hint?: string): HypertxError {
-  return new HypertxError(DATA_ERROR_CODES.invalidOption, message, hint === undefined ? { kind: 'usage' } : { kind: 'usage', hint });
 }

@@ -1,9 +1,9 @@
 /** Pixel normalisation: the affine map from raw 0..255 pixels to the floats a model sees. */
-import { usageError } from './errors.js';
+import { DATA_ERROR_CODES, usageError } from './errors.js';
 import type { PixelNormalization, RawImage } from './types.js';
 
 /**
- * x = p/128 - 1, the authors' preprocessing (spec §2.3). Ink is bright (Omniglot-28 polarity:
+ * x = p/128 - 1, the authors' preprocessing. Ink is bright (Omniglot-28 polarity:
  * 0 = background → -1, 255 = ink → 0.9921875). One entry: it applies to every channel.
  */
 export const OMNIGLOT_NORMALIZATION: PixelNormalization = Object.freeze({
@@ -16,13 +16,13 @@ export const OMNIGLOT_NORMALIZATION: PixelNormalization = Object.freeze({
 export function expandNormalization(norm: PixelNormalization, channels: number): { scale: Float64Array; offset: Float64Array } {
   const { scale, offset } = norm;
   if (!Array.isArray(scale) || !Array.isArray(offset) || scale.length === 0 || offset.length === 0) {
-    throw usageError('normalization needs non-empty scale and offset arrays');
+    throw usageError(DATA_ERROR_CODES.invalidOption, 'normalization needs non-empty scale and offset arrays');
   }
   for (const [name, arr] of [['scale', scale], ['offset', offset]] as const) {
     if (arr.length !== 1 && arr.length !== channels) {
-      throw usageError(`normalization.${name} has ${arr.length} entries; expected 1 or ${channels} (one per channel)`);
+      throw usageError(DATA_ERROR_CODES.invalidOption, `normalization.${name} has ${arr.length} entries; expected 1 or ${channels} (one per channel)`);
     }
-    if (!arr.every((v) => Number.isFinite(v))) throw usageError(`normalization.${name} has a non-finite entry: [${arr.join(', ')}]`);
+    if (!arr.every((v) => Number.isFinite(v))) throw usageError(DATA_ERROR_CODES.invalidOption, `normalization.${name} has a non-finite entry: [${arr.join(', ')}]`);
   }
   const s = new Float64Array(channels);
   const o = new Float64Array(channels);

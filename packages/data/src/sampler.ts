@@ -80,7 +80,7 @@ interface Range {
 function parseCount(name: string, value: CountOption | undefined, min: number): Range {
   const [lo, hi] = typeof value === 'number' ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [NaN, NaN];
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi < lo) {
-    throw usageError(`episode option ${name} must be an integer ≥ ${min} or a range [min, max] of such; got ${JSON.stringify(value)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `episode option ${name} must be an integer ≥ ${min} or a range [min, max] of such; got ${JSON.stringify(value)}`);
   }
   return { min: lo, max: hi };
 }
@@ -102,15 +102,15 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
   const queries = parseCount('queries', options.queries, 0);
   const size: ImageSize = typeof options.imageSize === 'number' ? { height: options.imageSize, width: options.imageSize } : options.imageSize;
   if (!Number.isInteger(size.height) || !Number.isInteger(size.width) || size.height < 1 || size.width < 1) {
-    throw usageError(`episode option imageSize must be a positive integer or {height, width}; got ${JSON.stringify(options.imageSize)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `episode option imageSize must be a positive integer or {height, width}; got ${JSON.stringify(options.imageSize)}`);
   }
   const outChannels = options.channels ?? source.channels;
-  if (outChannels !== 1 && outChannels !== 3) throw usageError(`episode option channels must be 1 or 3; got ${outChannels}`);
-  if (source.channels !== 1 && source.channels !== 3) throw usageError(`${source.name} has ${source.channels} channels; only 1 or 3 are supported`);
+  if (outChannels !== 1 && outChannels !== 3) throw usageError(DATA_ERROR_CODES.invalidOption, `episode option channels must be 1 or 3; got ${outChannels}`);
+  if (source.channels !== 1 && source.channels !== 3) throw usageError(DATA_ERROR_CODES.invalidOption, `${source.name} has ${source.channels} channels; only 1 or 3 are supported`);
   const { scale, offset } = expandNormalization(options.normalization ?? OMNIGLOT_NORMALIZATION, outChannels);
   const fromPool = (options.unlabeledFrom ?? 'classes') === 'pool';
   if (options.unlabeledFrom !== undefined && !['classes', 'pool'].includes(options.unlabeledFrom)) {
-    throw usageError(`episode option unlabeledFrom must be "classes" or "pool"; got ${JSON.stringify(options.unlabeledFrom)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `episode option unlabeledFrom must be "classes" or "pool"; got ${JSON.stringify(options.unlabeledFrom)}`);
   }
   if (fromPool && unlabeled.max > 0 && (!source.unlabeled || source.unlabeled.count < ways.max * unlabeled.max)) {
     throw dataError(
@@ -121,11 +121,11 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
   }
   const shift = options.shift ?? 0;
   if (!Number.isInteger(shift) || shift < 0 || shift >= Math.min(size.height, size.width)) {
-    throw usageError(`episode option shift must be an integer from 0 to ${Math.min(size.height, size.width) - 1} (pixels); got ${JSON.stringify(options.shift)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `episode option shift must be an integer from 0 to ${Math.min(size.height, size.width) - 1} (pixels); got ${JSON.stringify(options.shift)}`);
   }
   if (options.rotate && size.height !== size.width) {
     // Quarter turns of a non-square image change its shape; keep episodes rectangular-safe.
-    throw usageError(`rotate needs a square imageSize; got ${size.height}×${size.width}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `rotate needs a square imageSize; got ${size.height}×${size.width}`);
   }
 
   const need = shots.max + queries.max + (fromPool ? 0 : unlabeled.max);
@@ -217,7 +217,7 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
       return episodeWith(drawCounts());
     },
     nextBatch(batch: number): Episode[] {
-      if (!Number.isInteger(batch) || batch < 1) throw usageError(`nextBatch needs a count ≥ 1; got ${batch}`);
+      if (!Number.isInteger(batch) || batch < 1) throw usageError(DATA_ERROR_CODES.invalidOption, `nextBatch needs a count ≥ 1; got ${batch}`);
       const counts = drawCounts();
       return Array.from({ length: batch }, () => episodeWith(counts));
     },

@@ -2,7 +2,7 @@
  * Seeded and name-based splits of a source by group (alphabet) or by class. Every split returns
  * views (no copies) `{ train, heldOut }`; class order inside each view follows the parent source.
  */
-import { usageError } from './errors.js';
+import { DATA_ERROR_CODES, usageError } from './errors.js';
 import { Random, type Seed } from '@hypertx/export';
 import { selectClasses, type SubsetSource } from './sources/subset.js';
 import type { FewShotSource } from './types.js';
@@ -24,10 +24,10 @@ export function groupsOf(source: FewShotSource): string[] {
 }
 
 function holdOutCount(holdOut: number, total: number, what: string): number {
-  if (!(holdOut > 0) || !Number.isFinite(holdOut)) throw usageError(`holdOut must be a count ≥ 1 or a fraction in (0, 1); got ${holdOut}`);
+  if (!(holdOut > 0) || !Number.isFinite(holdOut)) throw usageError(DATA_ERROR_CODES.invalidOption, `holdOut must be a count ≥ 1 or a fraction in (0, 1); got ${holdOut}`);
   const n = holdOut < 1 ? Math.max(1, Math.round(holdOut * total)) : holdOut;
-  if (!Number.isInteger(n)) throw usageError(`holdOut ${holdOut} is neither an integer count nor a fraction below 1`);
-  if (n >= total) throw usageError(`cannot hold out ${n} of ${total} ${what}: nothing would be left to train on`);
+  if (!Number.isInteger(n)) throw usageError(DATA_ERROR_CODES.invalidOption, `holdOut ${holdOut} is neither an integer count nor a fraction below 1`);
+  if (n >= total) throw usageError(DATA_ERROR_CODES.invalidOption, `cannot hold out ${n} of ${total} ${what}: nothing would be left to train on`);
   return n;
 }
 
@@ -46,10 +46,10 @@ export function holdOutGroups(source: FewShotSource, names: readonly string[]): 
   const known = new Set(groupsOf(source));
   const missing = names.filter((n) => !known.has(n));
   if (missing.length > 0) {
-    throw usageError(`holdOutGroups: ${source.name} has no group named ${missing.map((m) => JSON.stringify(m)).join(', ')}`, `Known groups: ${[...known].slice(0, 40).join(', ')}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `holdOutGroups: ${source.name} has no group named ${missing.map((m) => JSON.stringify(m)).join(', ')}`, { hint: `Known groups: ${[...known].slice(0, 40).join(', ')}` });
   }
   const held = new Set(names);
-  if (held.size >= known.size) throw usageError(`holdOutGroups would hold out all ${known.size} groups of ${source.name}`);
+  if (held.size >= known.size) throw usageError(DATA_ERROR_CODES.invalidOption, `holdOutGroups would hold out all ${known.size} groups of ${source.name}`);
   return splitByClassMask(source, (i) => held.has(source.classes[i]!.group), `${held.size} named groups`);
 }
 
@@ -57,9 +57,9 @@ export function holdOutGroups(source: FewShotSource, names: readonly string[]): 
 export function holdOutClasses(source: FewShotSource, names: readonly string[]): Split {
   const byName = new Map(source.classes.map((c, i) => [c.name, i] as const));
   const missing = names.filter((n) => !byName.has(n));
-  if (missing.length > 0) throw usageError(`holdOutClasses: ${source.name} has no class named ${missing.map((m) => JSON.stringify(m)).join(', ')}`);
+  if (missing.length > 0) throw usageError(DATA_ERROR_CODES.invalidOption, `holdOutClasses: ${source.name} has no class named ${missing.map((m) => JSON.stringify(m)).join(', ')}`);
   const held = new Set(names.map((n) => byName.get(n)!));
-  if (held.size >= source.classes.length) throw usageError(`holdOutClasses would hold out every class of ${source.name}`);
+  if (held.size >= source.classes.length) throw usageError(DATA_ERROR_CODES.invalidOption, `holdOutClasses would hold out every class of ${source.name}`);
   return splitByClassMask(source, (i) => held.has(i), `${held.size} named classes`);
 }
 

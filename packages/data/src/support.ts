@@ -96,10 +96,10 @@ function rawToModel(base: PixelNormalization, channels: number, ink: InkPolarity
 export async function loadSupportSet(dir: string, options: LoadSupportSetOptions): Promise<SupportSet> {
   checkDecodeOptions(options);
   if (options.ink !== undefined && !['auto', 'bright', 'dark'].includes(options.ink)) {
-    throw usageError(`ink must be "auto", "bright" or "dark"; got ${JSON.stringify(options.ink)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `ink must be "auto", "bright" or "dark"; got ${JSON.stringify(options.ink)}`);
   }
   if (options.levels !== undefined && !['auto', 'none'].includes(options.levels)) {
-    throw usageError(`levels must be "auto" or "none"; got ${JSON.stringify(options.levels)}`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `levels must be "auto" or "none"; got ${JSON.stringify(options.levels)}`);
   }
   const { height, width, channels } = options;
   const base = perChannel(options.normalization ?? OMNIGLOT_NORMALIZATION, channels);

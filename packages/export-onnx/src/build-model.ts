@@ -38,7 +38,7 @@ export const PROBABILITIES_NAME = 'probabilities';
 export const METADATA_KEY = 'hypertx';
 
 /** Collects nodes and initializers with unique, readable names. */
-class GraphBuilder {
+class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
 
@@ -100,7 +100,7 @@ export function buildOnnxModel(source: StandaloneCnn, options: OnnxExportOptions
   const model = resolved.foldBatchNorm ? foldBatchNormLayers(source) : source;
   const trace = validate(model);
   const { height, width, channels, normalization } = model.input;
-  const g = new GraphBuilder();
+  const g = new OnnxGraphBuilder();
 
   // Normalisation in NHWC (per-channel constants broadcast over the last axis), then to NCHW.
   let x = g.node('Mul', 'normalize_scale', [INPUT_NAME, g.constant('normalize_scale_c', [channels], normalization.scale)]);

@@ -1,12 +1,12 @@
 /** Plan → float32 TfliteGraph. Every float operator is version 1. */
 import type { TfliteGraph } from './graph.js';
-import { GraphBuilder } from './graph-builder.js';
+import { TfliteGraphBuilder } from './graph-builder.js';
 import type { Plan, PlanOp } from './plan.js';
 import { BuiltinOperator, TensorType } from './schema.js';
 import { SIGNATURE, type GraphFrame } from './signature.js';
 
 export function emitFloatGraph(plan: Plan, frame: GraphFrame): TfliteGraph {
-  const g = new GraphBuilder();
+  const g = new TfliteGraphBuilder();
   const [h, w, c] = plan.input;
   const input = g.activation(SIGNATURE.input, TensorType.FLOAT32, [1, h, w, c]);
   let x = input;
@@ -39,7 +39,7 @@ export function emitFloatGraph(plan: Plan, frame: GraphFrame): TfliteGraph {
   });
 }
 
-function emitOp(g: GraphBuilder, op: PlanOp, index: number, x: number): number {
+function emitOp(g: TfliteGraphBuilder, op: PlanOp, index: number, x: number): number {
   const name = `op${index}_${op.kind}`;
   const out = g.activation(name, TensorType.FLOAT32, [1, ...op.out]);
   switch (op.kind) {
@@ -111,7 +111,7 @@ function emitOp(g: GraphBuilder, op: PlanOp, index: number, x: number): number {
 }
 
 /** RESHAPE with both the shape tensor and `ReshapeOptions.new_shape` (old readers use the latter). */
-export function reshape(g: GraphBuilder, x: number, out: number, shape: number[], name: string, version = 1): void {
+export function reshape(g: TfliteGraphBuilder, x: number, out: number, shape: number[], name: string, version = 1): void {
   const shapeTensor = g.int32Constant(`${name}/shape`, shape);
   g.op({ op: BuiltinOperator.RESHAPE, version, inputs: [x, shapeTensor], outputs: [out], options: { kind: 'reshape', newShape: shape } });
 }

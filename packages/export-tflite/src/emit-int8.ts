@@ -22,7 +22,7 @@ import {
 } from '@hypertx/export';
 import { reshape } from './emit-float.js';
 import type { TensorQuantization, TfliteGraph } from './graph.js';
-import { GraphBuilder } from './graph-builder.js';
+import { TfliteGraphBuilder } from './graph-builder.js';
 import type { Plan, PlanOp } from './plan.js';
 import { BuiltinOperator, TensorType } from './schema.js';
 import { SIGNATURE, type GraphFrame } from './signature.js';
@@ -116,7 +116,7 @@ export function emitInt8Graph(
   };
   const rangeOf = (op: PlanOp): ValueRange => (op.range < 0 ? inputRange : widen(layerRange(op), rangeMargin));
 
-  const g = new GraphBuilder();
+  const g = new TfliteGraphBuilder();
   const [h, w, c] = plan.input;
   const inputQuant = perTensor(INT8_INPUT_QUANTIZATION);
   let graphInput: number;
@@ -181,7 +181,7 @@ export function emitInt8Graph(
   });
 }
 
-function emitOp(g: GraphBuilder, op: PlanOp, index: number, x: number, xQuant: QuantParams, out: number): void {
+function emitOp(g: TfliteGraphBuilder, op: PlanOp, index: number, x: number, xQuant: QuantParams, out: number): void {
   const name = `op${index}_${op.kind}`;
   switch (op.kind) {
     case 'conv2d': {
@@ -257,7 +257,7 @@ function emitOp(g: GraphBuilder, op: PlanOp, index: number, x: number, xQuant: Q
 
 /** Symmetric per-channel int8 weights along `axis` plus the matching int32 bias (scale s_in·s_w[c]). */
 function perChannelWeights(
-  g: GraphBuilder,
+  g: TfliteGraphBuilder,
   name: string,
   weights: { shape: number[]; data: Float32Array },
   axis: number,

@@ -2,7 +2,7 @@
 import type { GraphOperator, GraphTensor, TensorQuantization, TfliteGraph } from './graph.js';
 import { TensorType, type TensorTypeCode } from './schema.js';
 
-export class GraphBuilder {
+export class TfliteGraphBuilder {
   readonly tensors: GraphTensor[] = [];
   readonly operators: GraphOperator[] = [];
 

@@ -1,6 +1,6 @@
 /**
- * A TFLite graph as plain data, between the StandaloneCnn lowering (lower-*.ts) and the
- * flatbuffer serialiser (write-flatbuffer.ts). Tensors are referred to by index.
+ * A TFLite graph as plain data: emit-float.ts / emit-int8.ts build it from the plan (plan.ts),
+ * write-flatbuffer.ts serialises it and simulate.ts interprets it. Tensors are referred to by index.
  */
 import type { BuiltinOperatorCode, TensorTypeCode } from './schema.js';
 

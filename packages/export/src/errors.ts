@@ -32,6 +32,14 @@ export class HypertxError extends Error {
   }
 }
 
+/**
+ * A `usage` error: the caller passed a bad option, name or value (the CLI exits with 2). The one
+ * helper for it in every package, so a usage error looks the same wherever it is thrown.
+ */
+export function usageError(code: string, message: string, options: Omit<HypertxErrorOptions, 'kind'> = {}): HypertxError {
+  return new HypertxError(code, message, { ...options, kind: 'usage' });
+}
+
 /** True for any hypertx error, also across duplicated package copies (checked by shape, not class). */
 export function isHypertxError(err: unknown): err is HypertxError {
   return (

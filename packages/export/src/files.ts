@@ -1,6 +1,6 @@
 /**
- * File helpers: atomic writes (DESIGN decision 7: a failure never leaves a half-written model) and
- * reading/writing `.hxcnn` models.
+ * File helpers: atomic writes (a failure never leaves a half-written model: 'Files are written
+ * atomically' in docs/architecture.md) and reading/writing `.hxcnn` models.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';

@@ -4,7 +4,7 @@
 export type * from './ir.js';
 export type * from './plugin.js';
 export type { Episode, ImageBatch } from './episode.js';
-export { HypertxError, isHypertxError, type ErrorKind, type HypertxErrorOptions } from './errors.js';
+export { HypertxError, isHypertxError, usageError, type ErrorKind, type HypertxErrorOptions } from './errors.js';
 export { Random, hashSeed, deriveSeed, mix32, type Seed } from './random.js';
 export { validate, formatShape, E_IR_INVALID, type ActivationShape, type ShapeTrace } from './validate.js';
 export { spatialOutputSize, windowPadding, type AxisPadding } from './padding.js';

@@ -2,7 +2,8 @@
  * The StandaloneCnn IR: a plain-data description of a small CNN that a HyperTransformer
  * generated (or anyone wrote). Every exporter reads this and nothing else.
  *
- * Conventions (DESIGN decision 4):
+ * Conventions (one for every exporter: 'The IR and the checkpoints are plain data' in
+ * docs/architecture.md):
  * - activations are NHWC; conv weights are HWIO `[kh, kw, cin, cout]`; dense weights `[in, out]`;
  * - all tensors are float32;
  * - the model takes RAW pixel values (0..255, float) and applies `input.normalization` itself:

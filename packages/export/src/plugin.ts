@@ -1,6 +1,7 @@
 /**
  * Format plugins turn a StandaloneCnn into files of one format, and (optionally) run such a file
- * in a real runtime so that compile can verify it (DESIGN decision 8).
+ * in a real runtime so that compile can verify it ('Verification is part of compile' in
+ * docs/architecture.md).
  */
 import type { StandaloneCnn } from './ir.js';
 

@@ -1,5 +1,5 @@
 /**
- * The forward pass of a meta-batch (spec §1.1, §6), T episodes at once:
+ * The forward pass of a meta-batch of the paper's HyperTransformer, T episodes at once:
  *
  *   shared = SharedFE(support images)                                   [T·S, Ds]
  *   for each conv block l: tokens(localFE_l(support activations), shared, label embedding)
@@ -9,7 +9,8 @@
  *
  * Support and query images of an episode travel together through each generated conv (one conv
  * per episode and layer). BatchNorm statistics come from the support part (labelled + unlabelled)
- * and are applied to support and query alike (`bnMode: 'support'`, DESIGN decision 1); with
+ * and are applied to support and query alike (`bnMode: 'support'`, so the exported CNN computes
+ * what training measured: 'What ships is what was trained' in docs/architecture.md); with
  * `'transductive'` the query part uses its own batch statistics, as the authors' code does.
  * A model with a `bnPrior` blends its population statistics into the support statistics
  * (bn-prior.ts): what few support images say about a channel is shrunk towards what it usually is.

@@ -12,7 +12,7 @@ import { createProtoNet } from './protonet.js';
 
 before(useWasm);
 
-test('omniglot-1shot plan matches the spec dims table (§1.8) and ≈0.84M parameters', () => {
+test('omniglot-1shot plan has the per-layer dimensions of the original model and ≈0.84M parameters', () => {
   const { config } = preset('omniglot-1shot');
   const plan = planModel(config);
   const rows = [...plan.layers, plan.logits].map((l) => [l.localFeatures + plan.sharedDim, l.blockSize, l.dims.width, l.dims.keyQuery, l.tokens]);
@@ -28,7 +28,7 @@ test('omniglot-1shot plan matches the spec dims table (§1.8) and ≈0.84M param
   model.dispose();
 });
 
-test('miniimagenet-1shot plan matches the spec dims table', () => {
+test('miniimagenet-1shot plan has the per-layer dimensions of the original model', () => {
   const plan = planModel(preset('miniimagenet-1shot').config);
   const rows = [...plan.layers, plan.logits].map((l) => [l.localFeatures + plan.sharedDim, l.blockSize, l.dims.width, l.dims.keyQuery, l.tokens]);
   assert.deepEqual(rows, [

@@ -1,5 +1,6 @@
 /**
- * Convolutions whose filter gradient works on every backend (DESIGN decision 2).
+ * Convolutions whose filter gradient works on every backend, wasm included ('Per-episode
+ * convolutions' in docs/architecture.md).
  *
  * The wasm backend has no `Conv2DBackpropFilter` kernel, and its `Conv2DBackpropInput`
  * (conv2dTranspose) is a slow reference loop. Both gradients are therefore written here with
@@ -207,12 +208,12 @@ export function episodeConv2d(x: tf.Tensor4D, w: tf.Tensor5D, stride: number, pa
 }
 
 /**
- * The design-document form of the per-episode conv (DESIGN decision 2): im2col by padding and k·k
- * shifted slices concatenated on the channel axis, then ONE batched matMul
+ * The textbook form of the per-episode conv: im2col by padding and k·k shifted slices
+ * concatenated on the channel axis, then ONE batched matMul
  * `[T, P, k·k·Cin] × [T, k·k·Cin, Cout]`, differentiated by TF.js autodiff (every op has a wasm
  * gradient). Kept as a reference and for the benchmark: on wasm it measured several times slower
  * than `episodeConv2d` (the channel-axis concat and strided slices are copy loops), so the model
- * uses `episodeConv2d` / `episodeConvPool`. Stride 1 only.
+ * uses `episodeConv2d`. Stride 1 only.
  */
 export function episodeConv2dIm2col(x: tf.Tensor4D, w: tf.Tensor5D, padding: Padding): tf.Tensor4D {
   const [T, k, , cin, cout] = w.shape;

@@ -173,7 +173,7 @@ test('wasm Sum/Mean replacements match the cpu backend on middle-axis reductions
   });
 });
 
-test('the im2col + batched-matMul form (DESIGN decision 2) equals episodeConv2d, gradients included', () => {
+test('the im2col + batched-matMul form equals episodeConv2d, gradients included', () => {
   tf.tidy(() => {
     const x = tf.tensor4d(rand(3 * 2 * 6 * 5 * 2, 80), [6, 6, 5, 2]);
     const w = tf.tensor5d(rand(3 * 3 * 3 * 2 * 4, 81), [3, 3, 3, 2, 4]);

@@ -3,7 +3,7 @@
  * weights), SGD or Adam over the flat parameter vector, LR schedules, global-norm clipping,
  * periodic evaluation and checkpoints, exact resume.
  *
- * Reproducible episodes: training pulls episodes from `source(step, seed)`. The source must be a
+ * Reproducible episodes: training pulls episodes from `options.episodes(step, seed)`. It must be a
  * pure function of (step, seed) — e.g. seed an episode sampler with `hash(seed, step)` — so a run
  * resumed from a checkpoint (which stores `seed` and `step`) sees exactly the episodes the
  * uninterrupted run would have seen.

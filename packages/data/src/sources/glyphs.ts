@@ -3,7 +3,7 @@
  * with no download.
  *
  * - An **alphabet** has a style: a set of anchor points strokes start and end on, a curviness, a
- *   stroke-count range, a mix of stroke kinds (curves, arcs, hooks, dots) and a pen width.
+ *   stroke-count range, a mix of stroke kinds (curves, lines, arcs, hooks, dots) and a pen width.
  * - A **character** is 1–4 strokes drawn in that style, each stroke a few control points joined
  *   by a Catmull-Rom spline, scaled to fill the unit box.
  * - A **drawer** (one image of a character) jitters every control point, the pen width, and the
@@ -13,7 +13,7 @@
  * coverage from the distance to the stroke centre line), ink bright (255) on dark (0), like
  * Omniglot-28, at any size.
  */
-import { usageError } from '../errors.js';
+import { DATA_ERROR_CODES, usageError } from '../errors.js';
 import { deriveSeed, hashSeed, Random, type Seed } from '@hypertx/export';
 import type { FewShotClass, FewShotSource, ImageSize, RawImage } from '../types.js';
 
@@ -259,7 +259,7 @@ export function renderGlyph(drawing: GlyphDrawing, size: ImageSize): Float32Arra
 }
 
 function positiveInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw usageError(`glyph source: ${name} must be an integer ≥ 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw usageError(DATA_ERROR_CODES.invalidOption, `glyph source: ${name} must be an integer ≥ 1, got ${value}`);
   return value;
 }
 
@@ -272,7 +272,7 @@ export function createGlyphSource(options: GlyphSourceOptions = {}): GlyphSource
   const perAlphabet = options.charactersPerAlphabet ?? 20;
   const [minChars, maxChars] = typeof perAlphabet === 'number' ? [perAlphabet, perAlphabet] : perAlphabet;
   positiveInt('charactersPerAlphabet', minChars);
-  if (positiveInt('charactersPerAlphabet', maxChars) < minChars) throw usageError(`glyph source: charactersPerAlphabet range [${minChars}, ${maxChars}] is empty`);
+  if (positiveInt('charactersPerAlphabet', maxChars) < minChars) throw usageError(DATA_ERROR_CODES.invalidOption, `glyph source: charactersPerAlphabet range [${minChars}, ${maxChars}] is empty`);
   const countRng = new Random(deriveSeed(seed, 0x5e));
 
   const styles: AlphabetStyle[] = [];

@@ -1,6 +1,8 @@
 /**
- * The packed Omniglot format (see the data set's README): `index.json` plus one or both of
- * `images_28x28_u8.bin` (0 = background, 255 = ink) and `images_105x105_1bit.bin` (bit 1 = ink).
+ * The packed Omniglot format: `index.json` (`characters`: alphabet, character and the record
+ * numbers of its images; optional `alphabets` and `n_images`) plus one or both of
+ * `images_28x28_u8.bin` (784 bytes per image, 0 = background, 255 = ink) and
+ * `images_105x105_1bit.bin` (1379 bytes per image, MSB-first bits, 1 = ink).
  * Loads synchronously: the 28×28 file (15 MB) is read in one go and served as zero-copy views.
  * Images at other sizes are resized on first use (area averaging down, bilinear up; see
  * resample.ts) and cached.
@@ -107,7 +109,7 @@ function unpackBits(data: Uint8Array, offset: number, pixels: number): Uint8Arra
 export function loadOmniglot(dir: string, options: OmniglotOptions = {}): OmniglotSource {
   const variant = options.variant ?? '28x28';
   const spec = FILES[variant];
-  if (!spec) throw usageError(`unknown Omniglot variant "${String(variant)}"; use "28x28" or "105x105"`);
+  if (!spec) throw usageError(DATA_ERROR_CODES.invalidOption, `unknown Omniglot variant "${String(variant)}"; use "28x28" or "105x105"`);
   try {
     if (!statSync(dir).isDirectory()) {
       throw dataError(DATA_ERROR_CODES.notADirectory, `Omniglot path is not a folder: ${dir}`, { path: dir });

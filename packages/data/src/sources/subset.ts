@@ -1,5 +1,5 @@
 /** Views over a source: a subset of its classes, or its classes rotated by k·90° as new classes. */
-import { usageError } from '../errors.js';
+import { DATA_ERROR_CODES, usageError } from '../errors.js';
 import { rotate90 } from '../resample.js';
 import type { FewShotClass, FewShotSource, ImageSize, RawImage } from '../types.js';
 
@@ -14,9 +14,9 @@ export function selectClasses(source: FewShotSource, classIndices: readonly numb
   const seen = new Set<number>();
   for (const i of classIndices) {
     if (!Number.isInteger(i) || i < 0 || i >= source.classes.length) {
-      throw usageError(`class index ${i} is out of range for ${source.name} (0..${source.classes.length - 1})`);
+      throw usageError(DATA_ERROR_CODES.invalidOption, `class index ${i} is out of range for ${source.name} (0..${source.classes.length - 1})`);
     }
-    if (seen.has(i)) throw usageError(`class index ${i} is selected twice from ${source.name}`);
+    if (seen.has(i)) throw usageError(DATA_ERROR_CODES.invalidOption, `class index ${i} is selected twice from ${source.name}`);
     seen.add(i);
   }
   const indices = [...classIndices];
@@ -45,7 +45,7 @@ export function selectClasses(source: FewShotSource, classIndices: readonly numb
  */
 export function rotatedClasses(source: FewShotSource, turns: readonly number[] = [0, 1, 2, 3]): FewShotSource {
   if (turns.length === 0 || turns.some((t) => !Number.isInteger(t) || t < 0 || t > 3) || new Set(turns).size !== turns.length) {
-    throw usageError(`rotatedClasses: turns must be distinct integers 0..3, got [${turns.join(', ')}]`);
+    throw usageError(DATA_ERROR_CODES.invalidOption, `rotatedClasses: turns must be distinct integers 0..3, got [${turns.join(', ')}]`);
   }
   const t = turns.length;
   const classes: FewShotClass[] = [];
