@@ -2,6 +2,7 @@
  * Command-line entry: parses arguments with commander, loads the chosen command lazily (start-up
  * cost matters for a 2-second compile), and maps every error to a documented exit code.
  */
+import { BUILT_IN_RECIPES, bundledModels, formatIds } from '@hypertx/pipeline';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -31,6 +32,10 @@ export async function main(args: string[]): Promise<number> {
 }
 
 function buildProgram(setExitCode: (code: number) => void): Command {
+  // Choices shown in help come from the registries the commands use, so they cannot drift apart.
+  const formats = formatIds().join(', ');
+  const models = bundledModels().join(', ');
+  const recipes = Object.keys(BUILT_IN_RECIPES).join(', ');
   const program = new Command('hypertx')
     .description(
       'Compile a few labelled images per class into a tiny standalone CNN (ONNX, TFLite, int8, C array) ' +
@@ -58,11 +63,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         'file by running it in a real runtime (onnxruntime-node, LiteRT.js) against the in-framework outputs. ' +
         'A file is written only after it verified, and atomically: a failure leaves no partial file.',
     )
-    .argument('<support-dir>', 'folder with one sub-folder of images per class (png, jpg, jpeg, webp)')
+    .argument('<support-dir>', 'folder with one sub-folder of images per class (PNG, JPEG, WebP, GIF, TIFF, AVIF)')
     .option('--unlabeled <dir>', 'extra unlabelled images of the same classes (default: <support-dir>/_unlabeled if present)')
     .option('--no-self-label', 'keep unlabelled images as unlabelled tokens (default: a first-pass CNN labels them, then the CNN is generated again)')
-    .option('-m, --model <path|name>', 'HyperTransformer checkpoint, or a bundled model: default (8 channels), omniglot-4ch, omniglot-16ch', 'default')
-    .option('-f, --format <list>', 'comma-separated formats: onnx, tflite, tflite-int8, c-array, hxcnn (default: from -o, else onnx,tflite)')
+    .option('-m, --model <path|name>', `HyperTransformer checkpoint, or a bundled model: ${models}`, 'default')
+    .option('-f, --format <list>', `comma-separated formats: ${formats} (default: from -o, else onnx,tflite)`)
     .option('-o, --output <file|dir>', 'output file (its extension picks the format) or directory (default: ./<support-dir name>.*)')
     .addOption(new Option('--ink <polarity>', 'how the support images are drawn').choices(['auto', 'bright', 'dark']).default('auto'))
     .addOption(
@@ -89,9 +94,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('train')
     .summary('train a HyperTransformer (resumable)')
     .description('Train a HyperTransformer on episodes from a dataset; checkpoints regularly and resumes where it stopped.')
-    .option('-p, --preset <recipe>', 'built-in recipe, e.g. omniglot-ht-8ch or omniglot-protonet-8ch (docs/training.md)')
+    .option('-p, --preset <recipe>', `built-in recipe: ${recipes}`)
     .option('-c, --config <file>', 'a recipe as JSON (see docs/training.md)')
-    .option('-d, --data <dir>', 'packed Omniglot folder or image-folder tree', process.env['HYPERTX_OMNIGLOT_DIR'])
+    .option('-d, --data <dir>', 'packed Omniglot folder (index.json + images_28x28_u8.bin)', process.env['HYPERTX_OMNIGLOT_DIR'])
     .option('--steps <n>', 'training steps', parseInteger('--steps'))
     .option('--checkpoint-dir <dir>', 'where checkpoints and the training log go', 'runs/train')
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
@@ -106,7 +111,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('eval')
     .summary('measure few-shot accuracy (mean ± 95% CI)')
     .description('Evaluate a model on test episodes of held-out classes and report mean accuracy with a 95% confidence interval.')
-    .option('-m, --model <path|name>', 'checkpoint, or a bundled model: default, omniglot-4ch, omniglot-16ch', 'default')
+    .option('-m, --model <path|name>', `checkpoint, or a bundled model: ${models}`, 'default')
     .option('-d, --data <dir>', 'packed Omniglot folder or image-folder tree', process.env['HYPERTX_OMNIGLOT_DIR'])
     .option('--episodes <n>', 'test episodes', parseInteger('--episodes'), 1000)
     .option('--ways <n>', 'classes per episode', parseInteger('--ways'), 5)
@@ -120,7 +125,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         .choices(['onnx', 'tflite', 'tflite-int8', 'reference', 'tfjs'])
         .default('onnx'),
     )
-    .option('--alphabets <list>', 'comma-separated held-out alphabets (default: the 5 validation alphabets of docs/results.md)')
+    .option('--alphabets <list|all>', 'comma-separated held-out alphabets (groups), or "all" to use a separate test dataset whole (default: the 5 validation alphabets for packed Omniglot, all for a folder tree)')
+    .addOption(new Option('--layout <layout>', 'image-folder trees: <class>/<images>, or <group>/<class>/<images> (as Omniglot\'s PNG release)').choices(['class', 'group/class']).default('class'))
     .option('--seed <n>', 'seed for episodes', parseInteger('--seed'), 1)
     .addOption(backendOption())
     .option('--json', 'print JSON')
@@ -130,6 +136,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('verify')
     .summary('run a model file in its runtime and compare with the reference')
+    .description(
+      'Run a model file written by hypertx compile in its own runtime on a support folder\'s images, and check that ' +
+        'its probabilities are valid, its labels match the folder\'s classes, and (with --reference) that it agrees with the float64 reference.',
+    )
     .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file written by hypertx')
     .requiredOption('-s, --support <dir>', 'support folder whose images to run (class folders)')
     .option('-r, --reference <file.hxcnn>', 'the network as hypertx IR (compile -f hxcnn): compare with its float64 reference')
@@ -140,7 +150,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('inspect')
     .summary('show what a model file holds: a compiled CNN or a HyperTransformer')
-    .argument('<file>', '.onnx, .tflite, .hxcnn or C array (.cc/.h) file; or a .hxmodel/.hxckpt, or a bundled model name (default, omniglot-4ch, ...)')
+    .description(
+      'Show a compiled model\'s inputs, outputs, layers, parameters, labels and input normalisation; or, for a HyperTransformer ' +
+        '(.hxmodel, .hxckpt, or a bundled model name), what it generates, its input size and the support sets it accepts.',
+    )
+    .argument('<file>', `.onnx, .tflite, .hxcnn or C array (.cc/.h) file; or a .hxmodel/.hxckpt, or a bundled model name (${models})`)
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/inspect.js')));
 

@@ -2,6 +2,7 @@
  * Everything the CLI shows while it works goes to stderr (stdout carries only results, so `--json`
  * output can be piped). Step lines in any terminal; a live bar for long loops when stderr is a TTY.
  */
+import type { ProgressCallback } from '@hypertx/pipeline';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 
@@ -61,6 +62,31 @@ function lineBar(total: number): ProgressBar {
     },
     stop() {},
   };
+}
+
+/**
+ * Renders the pipeline's progress events: milestones as step lines, counted work (episodes,
+ * support sets) as a bar. Image decoding is quick and is not drawn.
+ */
+export function renderProgress(reporter: Reporter): ProgressCallback & { stop(): void } {
+  let bar: ProgressBar | undefined;
+  let barUnit = '';
+  const callback = (event: Parameters<ProgressCallback>[0]): void => {
+    if (event.type === 'stage') reporter.step(event.message);
+    else if (event.type === 'progress' && event.unit !== 'images') {
+      if (!bar || barUnit !== event.unit) {
+        bar?.stop();
+        bar = reporter.bar(event.total, `  {bar} {value}/{total} ${event.unit} | ETA {eta_formatted}`);
+        barUnit = event.unit;
+      }
+      bar.update(event.done);
+      if (event.done >= event.total) {
+        bar.stop();
+        bar = undefined;
+      }
+    }
+  };
+  return Object.assign(callback, { stop: () => bar?.stop() });
 }
 
 export function formatBytes(bytes: number): string {

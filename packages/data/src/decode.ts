@@ -143,10 +143,20 @@ function padTo(inner: Uint8Array, h: number, w: number, height: number, width: n
 /** Decode an image file to raw 0..255 bytes, HWC, at exactly height×width×channels (see the module comment). */
 export async function decodeImageFile(path: string, options: DecodeOptions): Promise<Uint8Array> {
   checkDecodeOptions(options);
+  return decodeImageBytes(await readImageFile(path), path, options);
+}
+
+/**
+ * Decode an image held in memory (PNG, JPEG, WebP, GIF, TIFF, AVIF bytes) exactly as
+ * `decodeImageFile` decodes a file; `name` identifies it in errors (a file name, or "class/3").
+ */
+export async function decodeImageBytes(bytes: Uint8Array, name: string, options: DecodeOptions): Promise<Uint8Array> {
+  checkDecodeOptions(options);
   const { height, width, channels } = options;
   const fit = options.fit ?? 'contain';
   const limitInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
-  const input = await readImageFile(path);
+  const path = name;
+  const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     const meta = await sharp(input, { limitInputPixels, failOn: 'error' }).metadata();
     let pipeline = sharp(input, { limitInputPixels, failOn: 'error' }).rotate();

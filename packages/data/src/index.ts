@@ -13,7 +13,7 @@ export * from './sources/subset.js';
 export * from './sources/folder.js';
 export * from './splits.js';
 export * from './sampler.js';
-export { decodeImageFile, loadImageRaw, borderMedian, DEFAULT_MAX_INPUT_PIXELS, IMAGE_EXTENSIONS, type DecodeOptions, type ResizeFit } from './decode.js';
+export { decodeImageFile, decodeImageBytes, loadImageRaw, borderMedian, DEFAULT_MAX_INPUT_PIXELS, IMAGE_EXTENSIONS, type DecodeOptions, type ResizeFit } from './decode.js';
 export * from './decode-many.js';
 export * from './ink.js';
 export { scanImageFolder, compareNames, type FolderLayout, type ScanOptions, type ScannedClass, type ScannedFolder } from './scan.js';

@@ -4,12 +4,12 @@
  * normalisation so that an exported model applies the same map to raw pixels.
  */
 import { createHash } from 'node:crypto';
-import { decodeFiles, type DecodeProgressCallback } from './decode-many.js';
+import { decodeImages, type DecodeProgressCallback, type ImageSource } from './decode-many.js';
 import { checkDecodeOptions, type ResizeFit } from './decode.js';
 import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
 import { inkVotes, levelsStretch, measureLevels, type InkLevels, type InkOption, type InkPolarity, type InkVotes } from './ink.js';
 import { composeAffine, normalizeInto, OMNIGLOT_NORMALIZATION, perChannel } from './normalization.js';
-import { scanImageFolder } from './scan.js';
+import { compareNames, scanImageFolder } from './scan.js';
 import type { ImageBatch, PixelNormalization } from './types.js';
 
 export interface LoadSupportSetOptions {
@@ -41,9 +41,9 @@ export interface SupportSet {
   /** Class index of each labelled image. */
   labels: Int32Array;
   unlabeled?: ImageBatch;
-  /** Absolute paths of the labelled images, in `images` order. */
+  /** Absolute paths of the labelled images (names, for images given in memory), in `images` order. */
   files: string[];
-  /** Absolute paths of the unlabelled images, in `unlabeled` order (empty when none). */
+  /** Absolute paths (or names) of the unlabelled images, in `unlabeled` order (empty when none). */
   unlabeledFiles: string[];
   /** The map actually applied to RAW pixels (one entry per channel, inversion folded in): bake it into exported models. */
   normalization: PixelNormalization;
@@ -94,17 +94,8 @@ function rawToModel(base: PixelNormalization, channels: number, ink: InkPolarity
 
 /** Load a support set from `dir` (see LoadSupportSetOptions and the README for the rules). */
 export async function loadSupportSet(dir: string, options: LoadSupportSetOptions): Promise<SupportSet> {
-  checkDecodeOptions(options);
-  if (options.ink !== undefined && !['auto', 'bright', 'dark'].includes(options.ink)) {
-    throw usageError(DATA_ERROR_CODES.invalidOption, `ink must be "auto", "bright" or "dark"; got ${JSON.stringify(options.ink)}`);
-  }
-  if (options.levels !== undefined && !['auto', 'none'].includes(options.levels)) {
-    throw usageError(DATA_ERROR_CODES.invalidOption, `levels must be "auto" or "none"; got ${JSON.stringify(options.levels)}`);
-  }
-  const { height, width, channels } = options;
-  const base = perChannel(options.normalization ?? OMNIGLOT_NORMALIZATION, channels);
+  checkSupportOptions(options);
   const scanned = await scanImageFolder(dir, options.unlabeledDir === undefined ? {} : { unlabeledDir: options.unlabeledDir });
-
   for (const c of scanned.classes) {
     if (c.files.length === 0) {
       throw dataError(DATA_ERROR_CODES.supportEmptyClass, `class folder "${c.name}" has no images: ${c.dir}`, {
@@ -114,18 +105,91 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
     }
   }
   if (scanned.classes.length < 2) {
-    throw dataError(
-      DATA_ERROR_CODES.supportTooFewClasses,
-      `support set ${scanned.root} has ${scanned.classes.length} class folder${scanned.classes.length === 1 ? '' : 's'}; a classifier needs at least 2`,
-      { path: scanned.root, hint: 'Put each class in its own sub-folder: <dir>/<class name>/<images>.' },
-    );
+    throw tooFewClasses(`support set ${scanned.root} has ${scanned.classes.length} class folder${scanned.classes.length === 1 ? '' : 's'}`, scanned.root, 'Put each class in its own sub-folder: <dir>/<class name>/<images>.');
   }
+  const asSource = (path: string): ImageSource => ({ name: path, path });
+  return assembleSupportSet(
+    scanned.classes.map((c) => ({ name: c.name, images: c.files.map(asSource) })),
+    (scanned.unlabeled ?? []).map(asSource),
+    scanned.skipped,
+    options,
+  );
+}
 
-  const files = scanned.classes.flatMap((c) => c.files);
-  const labels = Int32Array.from(scanned.classes.flatMap((c, i) => c.files.map(() => i)));
-  const unlabeledFiles = scanned.unlabeled ?? [];
+/** One labelled image held in memory (PNG, JPEG, WebP, GIF, TIFF or AVIF bytes). */
+export interface LabelledImageBytes {
+  label: string;
+  bytes: Uint8Array;
+  /** Names the image in errors and in `files` (default `<label>/<n>`). */
+  name?: string;
+}
+
+/** An unlabelled image held in memory. */
+export interface UnlabelledImageBytes {
+  bytes: Uint8Array;
+  name?: string;
+}
+
+/**
+ * A support set from images in memory, decoded and normalised exactly as `loadSupportSet` does a
+ * folder: classes in the same (code-unit) order as class folders, images in the order given, so the
+ * same images and labels give the same set and hash whichever way they arrive.
+ */
+export async function supportSetFromImages(
+  images: readonly LabelledImageBytes[],
+  options: Omit<LoadSupportSetOptions, 'unlabeledDir'> & { unlabeled?: readonly UnlabelledImageBytes[] },
+): Promise<SupportSet> {
+  checkSupportOptions(options);
+  if (!Array.isArray(images)) throw usageError(DATA_ERROR_CODES.invalidOption, 'images must be an array of { label, bytes }');
+  const byClass = new Map<string, ImageSource[]>();
+  images.forEach((image, i) => {
+    const label = image?.label;
+    if (typeof label !== 'string' || label.trim() === '') throw usageError(DATA_ERROR_CODES.invalidOption, `image ${i}: label must be a non-empty string, got ${JSON.stringify(label)}`);
+    if (!(image.bytes instanceof Uint8Array)) throw usageError(DATA_ERROR_CODES.invalidOption, `image ${i} ("${label}"): bytes must be a Uint8Array or Buffer`);
+    const list = byClass.get(label) ?? [];
+    list.push({ name: image.name ?? `${label}/${list.length}`, bytes: image.bytes });
+    byClass.set(label, list);
+  });
+  if (byClass.size < 2) {
+    throw tooFewClasses(`the support set has ${byClass.size} class${byClass.size === 1 ? '' : 'es'}`, undefined, 'Give images of at least two labels.');
+  }
+  const unlabeled = (options.unlabeled ?? []).map((image, i): ImageSource => {
+    if (!(image?.bytes instanceof Uint8Array)) throw usageError(DATA_ERROR_CODES.invalidOption, `unlabelled image ${i}: bytes must be a Uint8Array or Buffer`);
+    return { name: image.name ?? `unlabeled/${i}`, bytes: image.bytes };
+  });
+  const classes = [...byClass.keys()].sort(compareNames).map((name) => ({ name, images: byClass.get(name)! }));
+  return assembleSupportSet(classes, unlabeled, [], options);
+}
+
+function checkSupportOptions(options: Omit<LoadSupportSetOptions, 'unlabeledDir'>): void {
+  checkDecodeOptions(options);
+  if (options.ink !== undefined && !['auto', 'bright', 'dark'].includes(options.ink)) {
+    throw usageError(DATA_ERROR_CODES.invalidOption, `ink must be "auto", "bright" or "dark"; got ${JSON.stringify(options.ink)}`);
+  }
+  if (options.levels !== undefined && !['auto', 'none'].includes(options.levels)) {
+    throw usageError(DATA_ERROR_CODES.invalidOption, `levels must be "auto" or "none"; got ${JSON.stringify(options.levels)}`);
+  }
+}
+
+function tooFewClasses(what: string, path: string | undefined, hint: string): Error {
+  return dataError(DATA_ERROR_CODES.supportTooFewClasses, `${what}; a classifier needs at least 2`, { ...(path !== undefined ? { path } : {}), hint });
+}
+
+/** Decodes, measures ink and levels, normalises and hashes: the part folder and in-memory sets share. */
+async function assembleSupportSet(
+  classes: { name: string; images: ImageSource[] }[],
+  unlabeledImages: ImageSource[],
+  skipped: string[],
+  options: Omit<LoadSupportSetOptions, 'unlabeledDir'>,
+): Promise<SupportSet> {
+  const { height, width, channels } = options;
+  const base = perChannel(options.normalization ?? OMNIGLOT_NORMALIZATION, channels);
+  const labelled = classes.flatMap((c) => c.images);
+  const files = labelled.map((image) => image.name);
+  const labels = Int32Array.from(classes.flatMap((c, i) => c.images.map(() => i)));
+  const unlabeledFiles = unlabeledImages.map((image) => image.name);
   const decodeOptions = { height, width, channels, ...(options.fit ? { fit: options.fit } : {}), ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}) };
-  const all = await decodeFiles([...files, ...unlabeledFiles], decodeOptions, options.onProgress);
+  const all = await decodeImages([...labelled, ...unlabeledImages], decodeOptions, options.onProgress);
   const raw = all.slice(0, files.length);
   const unlabeledRaw = all.slice(files.length);
 
@@ -134,7 +198,7 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
   const ink: InkPolarity = options.ink === undefined || options.ink === 'auto' ? detected : options.ink;
   const levels = measureLevels(all, height, width, channels, ink);
   const normalization = rawToModel(base, channels, ink, options.levels === 'auto' ? levelsStretch(levels) : undefined);
-  const classNames = scanned.classes.map((c) => c.name);
+  const classNames = classes.map((c) => c.name);
   const hash = hashSupport({
     header: { version: 1, height, width, channels, classNames, normalization: { scale: normalization.scale, offset: normalization.offset }, labeled: files.length, unlabeled: unlabeledFiles.length },
     raw,
@@ -152,7 +216,7 @@ export async function loadSupportSet(dir: string, options: LoadSupportSetOptions
     inkVotes: votes,
     levels,
     hash,
-    skipped: scanned.skipped,
+    skipped,
   };
   if (unlabeledRaw.length > 0) result.unlabeled = toBatch(unlabeledRaw, height, width, channels, normalization);
   return result;

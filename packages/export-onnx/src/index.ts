@@ -1,4 +1,5 @@
 /** @hypertx/export-onnx: StandaloneCnn → ONNX, and an onnxruntime-node runner to verify the files. */
+import './register.js';
 export { onnxFormat } from './onnx-format.js';
 export {
   buildOnnxModel,

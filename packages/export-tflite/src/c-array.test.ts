@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import type { StandaloneCnn } from '@hypertx/export';
 import { estimateArena, estimateArenaBytes } from './arena.js';
-import { cArrayFormat, tfliteBytesFromSource, writeCArray } from './c-array.js';
+import { tfliteBytesFromSource, writeCArray } from './c-array.js';
+import { cArrayFormat } from './formats.js';
 import { exportTflite } from './tflite-format.js';
 
 const model = paperOmniglotCnn(0);
@@ -52,7 +53,7 @@ describe('c-array format', () => {
     const runner = await cArrayFormat.createRunner!(source!.bytes);
     try {
       const out = await runner.run(pixels, 3);
-      const expected = cArrayFormat.expectedOutputs!(model, { calibration }, pixels, 3)!;
+      const expected = (await cArrayFormat.expectedOutputs!(model, { calibration }, pixels, 3))!;
       for (let i = 0; i < out.probabilities.length; i++) {
         assert.ok(Math.abs(out.probabilities[i]! - expected.probabilities[i]!) <= 1 / 256 + 1e-6, `probability ${i} within one int8 step`);
       }

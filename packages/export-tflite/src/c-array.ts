@@ -8,10 +8,8 @@
  * The .cc declares its arrays `extern` itself (const namespace-scope objects would otherwise have
  * internal linkage), so it does not depend on what the header file is finally called.
  */
-import { HypertxError, validate, type ExportOptions, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
-import { estimateArenaBytes, estimateFromPlan } from './arena.js';
-import { createRunner } from './runner.js';
-import { expectedTfliteOutputs } from './simulate.js';
+import { HypertxError, validate, type ExportOptions, type StandaloneCnn } from '@hypertx/export';
+import { estimateFromPlan } from './arena.js';
 
 import { invalidOption } from './errors.js';
 import { buildPlan } from './plan.js';
@@ -91,30 +89,6 @@ function hexLines(bytes: Uint8Array): string {
   return lines.join('\n');
 }
 
-export const cArrayFormat: FormatPlugin = {
-  id: 'c-array',
-  description: 'C++ header + source holding the .tflite bytes (int8 by default) for microcontrollers, with an arena estimate',
-  extension: '.cc',
-  quantized: true,
-  async write(model, options = {}) {
-    const { header, source, tflite } = await writeCArray(model, options);
-    const precision = options['precision'] ?? 'int8';
-    const details = { tfliteBytes: tflite.length, arenaBytes: estimateArenaBytes(model, { precision: precision as 'int8' | 'float32' }) };
-    const encoder = new TextEncoder();
-    return [
-      { extension: '.cc', bytes: encoder.encode(source), role: 'model', details },
-      { extension: '.h', bytes: encoder.encode(header), role: 'header' },
-    ];
-  },
-  /** Runs the model exactly as the written source holds it: the bytes are parsed back out of the C array. */
-  async createRunner(source) {
-    return createRunner(tfliteBytesFromSource(new TextDecoder().decode(source)));
-  },
-  expectedOutputs(model, options, pixels, count) {
-    const precision = options['precision'] ?? 'int8';
-    return precision === 'int8' ? expectedTfliteOutputs(model, 'int8', options, pixels, count) : undefined;
-  },
-};
 
 /** The bytes of the first `{ 0x.., ... }` array initialiser in a C source written by writeCArray. */
 export function tfliteBytesFromSource(source: string): Uint8Array {

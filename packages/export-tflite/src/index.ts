@@ -1,4 +1,6 @@
-export { tfliteFormat, tfliteInt8Format, exportTflite, type TflitePrecision, type TfliteExportOptions } from './tflite-format.js';
+import './register.js';
+export { tfliteFormat, tfliteInt8Format, cArrayFormat } from './formats.js';
+export { exportTflite, type TflitePrecision, type TfliteExportOptions } from './tflite-format.js';
 export { createRunner } from './runner.js';
 export {
   inspectTflite,
@@ -16,7 +18,7 @@ export { INT8_INPUT_QUANTIZATION, INT8_SOFTMAX_QUANTIZATION, type Int8Io } from 
 export { SIGNATURE, HYPERTX_METADATA_NAME } from './signature.js';
 export { TFLITE_FILE_IDENTIFIER, TFLITE_SCHEMA_VERSION } from './schema.js';
 export { TfliteFormatError } from './errors.js';
-export { cArrayFormat, writeCArray, tfliteBytesFromSource, type CArrayOptions } from './c-array.js';
+export { writeCArray, tfliteBytesFromSource, type CArrayOptions } from './c-array.js';
 export { estimateArenaBytes, estimateArena, type ArenaEstimate, type ArenaEstimateOptions } from './arena.js';
 export { DEFAULT_RANGE_MARGIN, DEFAULT_LOGITS_RANGE_MARGIN } from './emit-int8.js';
 export { expectedTfliteOutputs } from './simulate.js';

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHypertxError, hypertxMetadata, type StandaloneCnn } from '@hypertx/export';
 import { invalidCnnCases, paperOmniglotCnn, randomCnn, randomPixels } from '@hypertx/export/testing';
-import { cArrayFormat } from './c-array.js';
+import { cArrayFormat } from './formats.js';
 import { inspectTflite, readTfliteMetadata, tfliteInvariantProblems, type TfliteInfo } from './inspect.js';
 import { BuiltinOperator, TensorType } from './schema.js';
-import { exportTflite, tfliteFormat, tfliteInt8Format } from './tflite-format.js';
+import { exportTflite } from './tflite-format.js';
+import { tfliteFormat, tfliteInt8Format } from './formats.js';
 
 const calibrationFor = (model: StandaloneCnn, seed: number, count = 8) => ({
   pixels: randomPixels(seed, model, count),

@@ -1,15 +1,13 @@
 /** The `tflite` (float32) and `tflite-int8` (full-integer) format plugins. */
-import { HypertxError, hypertxMetadata, validate, type ExportOptions, type FormatPlugin, type StandaloneCnn } from '@hypertx/export';
+import { HypertxError, hypertxMetadata, validate, type ExportOptions, type StandaloneCnn } from '@hypertx/export';
 import { emitFloatGraph } from './emit-float.js';
 import { DEFAULT_LOGITS_RANGE_MARGIN, DEFAULT_RANGE_MARGIN, emitInt8Graph, INT8_INPUT_QUANTIZATION, type Int8Calibration, type Int8Io } from './emit-int8.js';
 import { invalidOption } from './errors.js';
 import type { TfliteGraph } from './graph.js';
 import { buildPlan, type Plan } from './plan.js';
-import { createRunner } from './runner.js';
 import { HYPERTX_METADATA_NAME, type GraphFrame } from './signature.js';
 import { serializeTflite } from './write-flatbuffer.js';
 // simulate.ts imports buildTfliteGraph from here: the cycle is only used at call time.
-import { expectedTfliteOutputs } from './simulate.js';
 
 export type TflitePrecision = 'float32' | 'int8';
 
@@ -114,24 +112,3 @@ function readCalibration(model: StandaloneCnn, options: ExportOptions): Int8Cali
   return { pixels, count };
 }
 
-export const tfliteFormat: FormatPlugin = {
-  id: 'tflite',
-  description: 'TFLite flatbuffer, float32, raw 0..255 pixel input [1,H,W,C], outputs logits and probabilities',
-  extension: '.tflite',
-  async write(model, options) {
-    return [{ extension: '.tflite', bytes: exportTflite(model, 'float32', options), role: 'model' }];
-  },
-  createRunner,
-};
-
-export const tfliteInt8Format: FormatPlugin = {
-  id: 'tflite-int8',
-  description: 'TFLite flatbuffer, full-integer int8 (per-channel weights), calibrated on the given images; io float (default) or int8',
-  extension: '.tflite',
-  quantized: true,
-  async write(model, options) {
-    return [{ extension: '.tflite', bytes: exportTflite(model, 'int8', options), role: 'model' }];
-  },
-  createRunner,
-  expectedOutputs: (model, options, pixels, count) => expectedTfliteOutputs(model, 'int8', options, pixels, count),
-};

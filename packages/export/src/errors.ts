@@ -5,7 +5,7 @@
  * (usage 2, input 3, verification 4, internal 1). The message names the offending file,
  * field or value; `hint` says what to do about it.
  */
-export type ErrorKind = 'usage' | 'input' | 'verification' | 'internal';
+export type ErrorKind = 'usage' | 'input' | 'verification' | 'internal' | 'interrupted';
 
 export interface HypertxErrorOptions {
   kind?: ErrorKind;

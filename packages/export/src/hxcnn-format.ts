@@ -9,6 +9,7 @@ import { runReference } from './reference.js';
 
 export const hxcnnFormat: FormatPlugin = {
   id: 'hxcnn',
+  displayName: 'hypertx CNN (IR)',
   description: 'hypertx IR (.hxcnn: JSON header + float32 tensors, safetensors-style); runs in the float64 reference engine',
   extension: HXCNN_EXTENSION,
   quantized: false,

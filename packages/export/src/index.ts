@@ -1,6 +1,7 @@
 /**
  * @hypertx/export: the StandaloneCnn IR and everything format-independent around it.
  */
+import './register.js';
 export type * from './ir.js';
 export type * from './plugin.js';
 export type { Episode, ImageBatch } from './episode.js';

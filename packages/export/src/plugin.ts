@@ -49,6 +49,18 @@ export interface FormatPlugin {
   readonly description: string;
   /** Extension of the main (model) file, with the dot. */
   readonly extension: string;
+  /** A name for people, e.g. "TFLite int8" (default: the id). */
+  readonly displayName?: string;
+  /**
+   * Appended to an output's base name before each file's extension, so that formats sharing an
+   * extension do not overwrite each other: `_int8` makes `model_int8.tflite`. Default: none.
+   */
+  readonly stemSuffix?: string;
+  /**
+   * Output-name endings that mean this format (`-o model.cc` → C array); the longest match among
+   * all registered formats wins. Default: `stemSuffix + extension`.
+   */
+  readonly outputEndings?: readonly string[];
   /** Quantised formats are compared to the float reference with a looser tolerance. */
   readonly quantized?: boolean;
   /** Writes the files. Throws a HypertxError (before any byte is returned) for a model it cannot express. */
@@ -60,5 +72,5 @@ export interface FormatPlugin {
    * from the float model (e.g. the simulated int8 graph of a quantised file). Verification compares
    * the runtime with this; without it, with the float outputs.
    */
-  expectedOutputs?(model: StandaloneCnn, options: ExportOptions, pixels: Float32Array, count: number): RunOutputs | undefined;
+  expectedOutputs?(model: StandaloneCnn, options: ExportOptions, pixels: Float32Array, count: number): Promise<RunOutputs | undefined> | RunOutputs | undefined;
 }

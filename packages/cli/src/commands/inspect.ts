@@ -1,40 +1,17 @@
 /**
- * `hypertx inspect <file>`: what a model file holds. Compiled CNNs (.onnx, .tflite, .hxcnn, C arrays)
+ * `hypertx inspect <file>`: renders what the pipeline's `inspectFile` reads from a model file. Compiled CNNs (.onnx, .tflite, .hxcnn, C arrays)
  * show layers, input spec and labels; HyperTransformers (.hxmodel, .hxckpt, or a bundled model name)
  * show what they generate and which support sets they accept.
  */
-import { open } from 'node:fs/promises';
+import { formatDisplayName, inspectFile, type HyperTransformerFileSummary, type ModelFileSummary } from '@hypertx/pipeline';
 import pc from 'picocolors';
-import { readModelFile, type ModelFileSummary } from '../model-files/read-model-file.js';
-import { isHyperTransformerFile, readHyperTransformerFile, type HyperTransformerFileSummary } from '../model-files/read-hypertransformer-file.js';
-import { bundledModelPath } from '../models.js';
 import { formatBytes } from '../progress.js';
 
 export async function run(file: string, options: { json?: boolean }): Promise<number> {
-  const path = bundledModelPath(file) ?? file;
-  const generator = await readIfHyperTransformer(path);
-  const summary = generator ?? (await readModelFile(path)).summary;
-  const text = generator ? renderHyperTransformer(generator) : render(summary as ModelFileSummary);
-  process.stdout.write(options.json ? JSON.stringify({ ok: true, ...summary }, null, 2) + '\n' : text);
+  const summary = await inspectFile(file);
+  if (options.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }, null, 2) + '\n');
+  else process.stdout.write(summary.kind === 'cnn' ? render(summary) : renderHyperTransformer(summary));
   return 0;
-}
-
-/** Reads the file as a HyperTransformer when its first bytes say so; other files go to readModelFile (which names read errors). */
-async function readIfHyperTransformer(path: string): Promise<HyperTransformerFileSummary | undefined> {
-  let head: Uint8Array;
-  try {
-    const file = await open(path);
-    try {
-      head = new Uint8Array(64);
-      const { bytesRead } = await file.read(head, 0, head.length, 0);
-      head = head.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return undefined;
-  }
-  return isHyperTransformerFile(head) ? readHyperTransformerFile(path) : undefined;
 }
 
 const KIND_NAMES: Record<HyperTransformerFileSummary['kind'], string> = { hypertransformer: 'HyperTransformer', protonet: 'ProtoNet' };
@@ -59,19 +36,11 @@ export function renderHyperTransformer(s: HyperTransformerFileSummary): string {
   return lines.join('\n') + '\n';
 }
 
-const FORMAT_NAMES: Record<ModelFileSummary['format'], string> = {
-  onnx: 'ONNX',
-  tflite: 'TFLite float32',
-  'tflite-int8': 'TFLite int8',
-  'c-array': 'C array (TFLite flatbuffer)',
-  hxcnn: 'hypertx CNN (IR)',
-};
-
 export function render(s: ModelFileSummary): string {
   const lines: string[] = [];
   const shape = (v: { shape: Array<number | string> }) => `[${v.shape.join(',')}]`;
   const width = Math.max(...[...s.inputs, ...s.outputs].map((v) => v.name.length));
-  lines.push(`${pc.bold(s.path)}  ${FORMAT_NAMES[s.format]}  ${formatBytes(s.bytes)}`);
+  lines.push(`${pc.bold(s.path)}  ${formatDisplayName(s.format)}  ${formatBytes(s.bytes)}`);
   s.inputs.forEach((v, i) => lines.push(`  ${i === 0 ? 'input  ' : '       '} ${v.name.padEnd(width)}  ${v.type} ${shape(v)}`));
   s.outputs.forEach((v, i) => lines.push(`  ${i === 0 ? 'outputs' : '       '} ${v.name.padEnd(width)}  ${v.type} ${shape(v)}`));
   const m = s.metadata;

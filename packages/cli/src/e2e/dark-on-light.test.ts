@@ -7,13 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readModelFile } from '../model-files/read-model-file.js';
-import { loadRawSupport } from '../support.js';
-import { loadPlugin } from '../compile/formats.js';
-import { measureFileAccuracy } from '../test-support/accuracy.js';
+import { loadRawSupport, readModelFile, runModelBytes, verifyModelFile } from '@hypertx/pipeline';
 import {
   createSmallModel,
-  defaultModelSkip,
   describeRun,
   makeTempDir,
   queryFixture,
@@ -88,13 +84,12 @@ describe('dark-on-light with the bundled model (-m default)', () => {
   let dir: string;
   const runs: Record<string, QueryRun> = {};
   before(async () => {
-    if (defaultModelSkip) return;
     dir = join(work, 'default');
     await compileBoth('default', dir);
     for (const set of [LIGHT, DARK]) runs[set] = await runQueries(join(dir, `${set}.onnx`), queryFixture(set));
   });
 
-  it('raw dark and raw light queries get the same probabilities (mean |Δp| < 0.03) and the same decisive top-1 class', { skip: defaultModelSkip }, () => {
+  it('raw dark and raw light queries get the same probabilities (mean |Δp| < 0.03) and the same decisive top-1 class', () => {
     const light = runs[LIGHT]!;
     const dark = runs[DARK]!;
     let sum = 0;
@@ -109,7 +104,7 @@ describe('dark-on-light with the bundled model (-m default)', () => {
     assert.ok(decisiveFlips.length <= 1, `${decisiveFlips.length} images classified with a clear margin change class`);
   });
 
-  it('their accuracies agree within one image, near-ties (top-2 margin < 0.05) aside', { skip: defaultModelSkip }, (t) => {
+  it('their accuracies agree within one image, near-ties (top-2 margin < 0.05) aside', (t) => {
     const light = runs[LIGHT]!;
     const dark = runs[DARK]!;
     t.diagnostic(`accuracy: light ${light.correct}/${light.total}, dark ${dark.correct}/${dark.total}`);
@@ -141,10 +136,8 @@ async function runQueries(file: string, queryDir: string): Promise<QueryRun> {
   const { summary, bytes, runnerFormat } = await readModelFile(file);
   const meta = summary.metadata!;
   const queries = await loadRawSupport(queryDir, meta.input);
-  const plugin = await loadPlugin(runnerFormat);
-  const runner = await plugin.createRunner!(bytes);
-  try {
-    const out = await runner.run(queries.pixels, queries.count);
+  {
+    const { outputs: out } = await runModelBytes(runnerFormat, bytes, queries.pixels, queries.count);
     const classes = out.shape[1];
     const top: number[] = [];
     const margin: number[] = [];
@@ -158,7 +151,11 @@ async function runQueries(file: string, queryDir: string): Promise<QueryRun> {
     }
     const correct = top.filter((c, i) => c === labels[i]).length;
     return { correct, total: queries.count, probabilities: out.probabilities, top, margin, labels, normalization: meta.input.normalization };
-  } finally {
-    await runner.dispose();
   }
+}
+
+/** A file's accuracy on a labelled query folder, in its own runtime on raw pixels (as on a device): what verify measures. */
+async function measureFileAccuracy(file: string, queryDir: string) {
+  const r = await verifyModelFile(file, { support: queryDir });
+  return { correct: r.correct, total: r.images, accuracy: r.supportAccuracy, normalization: r.normalization, runtime: r.runtime };
 }

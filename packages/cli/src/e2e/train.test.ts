@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadCheckpoint } from '@hypertx/core';
 import { EXIT } from '../exit-codes.js';
-import { omniglotRecipe } from '../training/recipe.js';
+import { omniglotRecipe } from '@hypertx/pipeline';
 import { listFiles, makeTempDir, removeDir, repoRoot, runCli } from '../test-support/cli.js';
 
 const omniglotDir = resolve(repoRoot, process.env['HYPERTX_OMNIGLOT_DIR'] ?? '../shared/datasets/omniglot-background');

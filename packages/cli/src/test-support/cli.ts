@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveModel } from '@hypertx/pipeline';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test-support → the repository root. */
@@ -16,11 +17,8 @@ export const repoRoot = resolve(here, '../../../..');
 export const binPath = resolve(here, '../bin.js');
 export const supportFixture = (name: string): string => resolve(repoRoot, 'fixtures/support', name);
 export const queryFixture = (name: string): string => resolve(repoRoot, 'fixtures/query', name);
-/** The bundled default model the lead engineer trains; tests that need it skip while it is missing. */
-export const bundledDefaultModel = resolve(here, '../../models/default.hxmodel');
-export const defaultModelSkip: string | false = existsSync(bundledDefaultModel)
-  ? false
-  : `the bundled model ${bundledDefaultModel} does not exist yet (hypertx train writes it)`;
+/** The bundled default model (shipped by @hypertx/pipeline). */
+export const bundledDefaultModel = resolveModel('default');
 
 export interface CliResult {
   /** Exit code, or null when a signal ended the process. */

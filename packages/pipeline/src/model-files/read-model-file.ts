@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { HypertxError, type HypertxMetadata } from '@hypertx/export';
-import type { FormatId } from '../compile/output-paths.js';
 
 export interface ModelFileSummary {
   path: string;
@@ -25,7 +24,7 @@ export interface LoadedModelFile {
   summary: ModelFileSummary;
   bytes: Uint8Array;
   /** The plugin id that can run this file (for verify). */
-  runnerFormat: FormatId;
+  runnerFormat: string;
 }
 
 export async function readModelFile(path: string): Promise<LoadedModelFile> {

@@ -1,15 +1,17 @@
 /**
- * Few-shot accuracy on held-out Omniglot alphabets, three ways:
+ * Few-shot accuracy of a model on a list of episodes, by one of several engines:
  * - `tfjs`: the in-framework forward (batched; both BatchNorm modes);
  * - `reference`: each episode's generated StandaloneCnn in the float64 reference engine;
- * - `onnx`: each episode's CNN exported to ONNX and run in onnxruntime-node — the accuracy of the
- *   files compile writes (DESIGN decision 1: what ships is what was trained). Unlabelled images
+ * - `onnx`, `tflite`, `tflite-int8`: each episode's CNN exported to that format and run in its runtime — the accuracy of the
+ *   files compile writes, which are what was trained: support-set BatchNorm statistics, frozen. Unlabelled images
  *   are self-labelled as compile does, unless `selfLabel: false`; the tfjs engine never does.
  * Accuracy per episode; the result is the mean with a 95% confidence interval.
  */
 import { generate, meanAndCi95, modelFromState, loadCheckpoint, scoreBatch, type BnMode, type EpisodicModel, type HyperTransformer } from '@hypertx/core';
 import { denormalizePixels, OMNIGLOT_NORMALIZATION, type Episode } from '@hypertx/data';
 import { HypertxError, runReference, type FormatPlugin } from '@hypertx/export';
+import { formatPlugin } from '../formats.js';
+import { throwIfAborted } from '../progress.js';
 
 export type Engine = 'tfjs' | 'reference' | 'onnx' | 'tflite' | 'tflite-int8';
 
@@ -30,7 +32,7 @@ export async function loadAnyModel(path: string): Promise<EpisodicModel> {
 export async function episodeAccuracy(
   model: EpisodicModel,
   episodes: Episode[],
-  options: { engine: Engine; bnMode?: BnMode; batch?: number; selfLabel?: boolean; onEpisode?: (done: number) => void },
+  options: { engine: Engine; bnMode?: BnMode; batch?: number; selfLabel?: boolean; onEpisode?: (done: number) => void; signal?: AbortSignal },
 ): Promise<EpisodeAccuracy> {
   const bnMode = options.bnMode ?? 'support';
   const accuracies: number[] = [];
@@ -38,6 +40,7 @@ export async function episodeAccuracy(
     // Episodes of equal shape stack into one meta-batch: far fewer, larger ops.
     const size = options.batch ?? 16;
     for (let i = 0; i < episodes.length; i += size) {
+      throwIfAborted(options.signal, 'evaluate');
       const chunk = episodes.slice(i, i + size);
       accuracies.push(...scoreBatch(model, chunk, bnMode).accuracies);
       options.onEpisode?.(accuracies.length);
@@ -49,8 +52,9 @@ export async function episodeAccuracy(
     if (bnMode !== 'support') {
       throw new HypertxError('E_USAGE', 'exported models use support-set BatchNorm statistics; transductive mode is tfjs-only', { kind: 'usage' });
     }
-    const plugin = options.engine === 'reference' ? undefined : await loadPlugin(options.engine);
+    const plugin = options.engine === 'reference' ? undefined : formatPlugin(options.engine);
     for (const episode of episodes) {
+      throwIfAborted(options.signal, 'evaluate');
       accuracies.push(await exportedAccuracy(model as HyperTransformer, episode, plugin, options.selfLabel !== false));
       options.onEpisode?.(accuracies.length);
     }
@@ -91,10 +95,4 @@ async function exportedAccuracy(model: HyperTransformer, episode: Episode, plugi
     if (top === episode.queryLabels[q]) right++;
   }
   return right / episode.query.count;
-}
-
-async function loadPlugin(engine: Exclude<Engine, 'tfjs' | 'reference'>): Promise<FormatPlugin> {
-  if (engine === 'onnx') return (await import('@hypertx/export-onnx')).onnxFormat;
-  const tflite = await import('@hypertx/export-tflite');
-  return engine === 'tflite' ? tflite.tfliteFormat : tflite.tfliteInt8Format;
 }

@@ -1,7 +1,7 @@
 /**
  * A resumable training run on Omniglot: checkpoints (full state) every `checkpointEvery` steps and on
  * interruption, validation on held-out alphabets, the best model kept by validation accuracy, and
- * curves appended to log.jsonl. Libraries never print: progress goes through `onEvent`.
+ * curves appended to log.jsonl. Libraries never print: progress goes through `onProgress`.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -21,6 +21,7 @@ import {
   type HyperTransformerConfig,
 } from '@hypertx/core';
 import { HypertxError } from '@hypertx/export';
+import type { ProgressCallback } from '../progress.js';
 import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes } from './episodes.js';
 import { applyOverrides, checkRecipe, type TrainingRecipe } from './recipe.js';
 
@@ -30,12 +31,6 @@ export const RUN_FILES = {
   best: 'best.hxmodel',
   log: 'log.jsonl',
 } as const;
-
-export type TrainingEvent =
-  | { type: 'start'; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number }
-  | { type: 'step'; step: number; steps: number; loss: number; accuracy: number; lr: number; episodesPerSecond: number }
-  | { type: 'validation'; step: number; mean: number; ci95: number; best: boolean }
-  | { type: 'checkpoint'; step: number; path: string };
 
 export interface RunOptions {
   recipe: TrainingRecipe;
@@ -47,9 +42,9 @@ export interface RunOptions {
   steps?: number;
   /** Start a new run from these weights (a .hxmodel/.hxckpt of the same config) instead of a random init. */
   init?: string;
-  onEvent?: (event: TrainingEvent) => void;
-  /** Polled between steps; when it returns true the run checkpoints and returns. */
-  shouldStop?: () => boolean;
+  onProgress?: ProgressCallback;
+  /** Checked between steps: once aborted, the run saves a checkpoint and returns with `stopped: true`. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -107,8 +102,9 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
 
   if (resuming) await truncateLog(files.log, trainer.step);
   let best = resuming ? await bestSoFar(files.log) : null;
-  options.onEvent?.({
-    type: 'start',
+  options.onProgress?.({
+    type: 'train-start',
+    task: 'train',
     step: trainer.step,
     steps,
     resumed: resuming,
@@ -123,7 +119,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   let stopped = false;
   try {
     while (trainer.step < steps) {
-      if (options.shouldStop?.()) {
+      if (options.signal?.aborted) {
         stopped = true;
         break;
       }
@@ -133,13 +129,14 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
       const ms = performance.now() - t0;
       Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
       const step = trainer.step;
-      options.onEvent?.({ type: 'step', step, steps, loss: r.loss, accuracy: r.accuracy, lr: r.lr, episodesPerSecond: (episodes.length * 1000) / ms });
+      options.onProgress?.({ type: 'train-step', task: 'train', step, steps, loss: r.loss, accuracy: r.accuracy, lr: r.lr, episodesPerSecond: (episodes.length * 1000) / ms });
 
       if (step % logEvery === 0 || step === steps) {
         await log(files.log, { type: 'train', step, loss: window.loss / window.n, accuracy: window.accuracy / window.n, lr: r.lr, episodesPerSecond: (window.episodes * 1000) / window.ms, time: new Date().toISOString() });
         Object.assign(window, { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 });
       }
       if (step % recipe.validation.every === 0 || step === steps) {
+        options.onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
         const v = evaluate(trainer.model, validation, { bnMode: 'support' });
         const isBest = !best || v.mean > best.mean;
         if (isBest) {
@@ -147,17 +144,17 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
           await saveModel(files.best, trainer.model, { recipe: recipe.name, step: String(step), validation: `${v.mean.toFixed(4)}±${v.ci95.toFixed(4)}` });
         }
         await log(files.log, { type: 'validation', step, mean: v.mean, ci95: v.ci95, episodes: validation.length, best: isBest });
-        options.onEvent?.({ type: 'validation', step, mean: v.mean, ci95: v.ci95, best: isBest });
+        options.onProgress?.({ type: 'validation', task: 'train', step, mean: v.mean, ci95: v.ci95, best: isBest });
       }
       if (step % recipe.checkpointEvery === 0 || step === steps) {
         await trainer.save(files.checkpoint);
-        options.onEvent?.({ type: 'checkpoint', step, path: files.checkpoint });
+        options.onProgress?.({ type: 'checkpoint', task: 'train', step, path: files.checkpoint });
       }
       await new Promise((resolve) => setImmediate(resolve)); // let signals and timers through
     }
     if (stopped) {
       await trainer.save(files.checkpoint);
-      options.onEvent?.({ type: 'checkpoint', step: trainer.step, path: files.checkpoint });
+      options.onProgress?.({ type: 'checkpoint', task: 'train', step: trainer.step, path: files.checkpoint });
     }
   } finally {
     trainer.dispose();

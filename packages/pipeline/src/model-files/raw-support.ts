@@ -1,5 +1,5 @@
-/** Loading support folders as RAW pixels (what an exported model takes), for verify and compile. */
-import { loadSupportSet, type SupportSet } from '@hypertx/data';
+/** Loading support folders as RAW pixels (what an exported model takes), for verify. */
+import type { SupportSet } from '@hypertx/data';
 
 export interface RawSupport {
   classNames: string[];
@@ -20,6 +20,7 @@ export async function loadRawSupport(
   options: { unlabeled?: string | null } = { unlabeled: null },
 ): Promise<RawSupport> {
   const identity = { scale: new Array(input.channels).fill(1), offset: new Array(input.channels).fill(0), description: 'raw' };
+  const { loadSupportSet } = await import('@hypertx/data');
   const set: SupportSet = await loadSupportSet(dir, {
     height: input.height,
     width: input.width,

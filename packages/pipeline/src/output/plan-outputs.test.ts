@@ -2,30 +2,31 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isHypertxError } from '@hypertx/export';
-import { parseFormats, planOutputs } from './output-paths.js';
+import { formatIds, parseFormats } from '../formats.js';
+import { baseNameOf, planOutputs } from './plan-outputs.js';
 
 const files = (plans: ReturnType<typeof planOutputs>) => plans.map((p) => [p.format, p.file]);
 
 describe('planOutputs: where compile writes', () => {
   it('without -o: ./<support folder name>.onnx and .tflite (a trailing slash on the folder does not matter)', () => {
     for (const supportDir of ['data/my-glyphs', 'data/my-glyphs/']) {
-      assert.deepEqual(files(planOutputs({ supportDir, formats: undefined, output: undefined, outputIsDirectory: false })), [
+      assert.deepEqual(files(planOutputs({ baseName: baseNameOf(supportDir), formats: undefined, output: undefined, outputIsDirectory: false })), [
         ['onnx', 'my-glyphs.onnx'],
         ['tflite', 'my-glyphs.tflite'],
       ]);
     }
   });
 
-  it('-o dir/: every format in that folder, the int8 ones with an _int8 suffix, the C array as .h + .cc', () => {
-    const plans = planOutputs({ supportDir: 'g', formats: ['onnx', 'tflite', 'tflite-int8', 'c-array', 'hxcnn'], output: 'out/', outputIsDirectory: true });
+  it('-o dir/: every format in that folder, the int8 ones with an _int8 suffix, the C array as .cc + .h', () => {
+    const plans = planOutputs({ baseName: 'g', formats: ['onnx', 'tflite', 'tflite-int8', 'c-array', 'hxcnn'], output: 'out/', outputIsDirectory: true });
     assert.deepEqual(files(plans), [
       ['onnx', join('out', 'g.onnx')],
       ['tflite', join('out', 'g.tflite')],
       ['tflite-int8', join('out', 'g_int8.tflite')],
-      ['c-array', join('out', 'g_int8.h')],
+      ['c-array', join('out', 'g_int8.cc')],
       ['hxcnn', join('out', 'g.hxcnn')],
     ]);
-    assert.equal(plans[3]!.stem, join('out', 'g_int8'), 'the plugin appends .h and .cc to the stem');
+    assert.equal(plans[3]!.stem, join('out', 'g_int8'), 'the plugin appends .cc and .h to the stem');
   });
 
   it('-o file: the extension picks the format', () => {
@@ -40,15 +41,15 @@ describe('planOutputs: where compile writes', () => {
       ['m.cc', 'c-array'],
     ];
     for (const [output, format] of cases) {
-      const [plan] = planOutputs({ supportDir: 'g', formats: undefined, output, outputIsDirectory: false });
+      const [plan] = planOutputs({ baseName: 'g', formats: undefined, output, outputIsDirectory: false });
       assert.equal(plan!.format, format, output);
     }
-    const [cArray] = planOutputs({ supportDir: 'g', formats: undefined, output: 'fw/model.cc', outputIsDirectory: false });
-    assert.deepEqual([cArray!.stem, cArray!.file], ['fw/model', 'fw/model.h']);
+    const [cArray] = planOutputs({ baseName: 'g', formats: undefined, output: 'fw/model.cc', outputIsDirectory: false });
+    assert.deepEqual([cArray!.stem, cArray!.file], ['fw/model', 'fw/model.cc']);
   });
 
   it('-o file with several formats: the file stem names each', () => {
-    assert.deepEqual(files(planOutputs({ supportDir: 'g', formats: ['onnx', 'tflite-int8'], output: 'out/m.onnx', outputIsDirectory: false })), [
+    assert.deepEqual(files(planOutputs({ baseName: 'g', formats: ['onnx', 'tflite-int8'], output: 'out/m.onnx', outputIsDirectory: false })), [
       ['onnx', 'out/m.onnx'],
       ['tflite-int8', 'out/m_int8.tflite'],
     ]);
@@ -56,7 +57,7 @@ describe('planOutputs: where compile writes', () => {
 
   it('an output with no known extension is a usage error naming it', () => {
     assert.throws(
-      () => planOutputs({ supportDir: 'g', formats: undefined, output: 'model.bin', outputIsDirectory: false }),
+      () => planOutputs({ baseName: 'g', formats: undefined, output: 'model.bin', outputIsDirectory: false }),
       (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('"model.bin"'),
     );
   });
@@ -70,6 +71,15 @@ describe('parseFormats', () => {
 
   it('rejects unknown and empty lists as usage errors naming the value', () => {
     assert.throws(() => parseFormats('onnx,pt'), (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('"pt"'));
-    assert.throws(() => parseFormats(' , '), (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('--format'));
+    assert.throws(() => parseFormats(' , ', '--format'), (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('--format'));
+  });
+
+  it('suggests the closest known format for a typo', () => {
+    assert.throws(() => parseFormats('c-aray', '--format'), (err: unknown) => isHypertxError(err) && err.message.includes('did you mean "c-array"?'));
+    assert.throws(() => parseFormats('zzzzzz'), (err: unknown) => isHypertxError(err) && !err.message.includes('did you mean'));
+  });
+
+  it('lists every registered format, deployable ones first and the IR last', () => {
+    assert.deepEqual(formatIds(), ['onnx', 'tflite', 'tflite-int8', 'c-array', 'hxcnn']);
   });
 });

@@ -1,0 +1,5 @@
+/** Importing this module registers the ONNX format in @hypertx/export's default registry. */
+import { registerFormat } from '@hypertx/export';
+import { onnxFormat } from './onnx-format.js';
+
+registerFormat(onnxFormat);

@@ -1,0 +1,28 @@
+/**
+ * @hypertx/pipeline: the hypertx use-cases as a library — what the `hypertx` command, a server or a
+ * queue worker calls. Importing it is cheap: TensorFlow.js, the image decoder and the runtimes load
+ * on the first call that needs them.
+ *
+ *   const result = await compile('my-glyphs/', { formats: ['tflite'] });
+ *   await writeCompiled(result.formats, { output: 'out/', baseName: 'my-glyphs' });
+ */
+export { compile, type CompileOptions, type CompileResult, type SupportInput } from './compile/compile.js';
+export type { CompiledFormat, Verification } from './compile/export-and-verify.js';
+export type { Agreement } from './compile/compare.js';
+export type { LabelledImageBytes, UnlabelledImageBytes } from '@hypertx/data';
+export { writeCompiled, type WriteTarget, type WrittenFormat } from './output/write-compiled.js';
+export { planOutputs, baseNameOf, type OutputPlan, type PlanOutputsOptions } from './output/plan-outputs.js';
+export { checkOutputDirectory } from './output/output-directory.js';
+export { DEFAULT_FORMATS, formatIds, formatPlugin, formatDisplayName, parseFormats } from './formats.js';
+export { evaluate, type EvaluateOptions, type EvaluateResult, type Engine } from './evaluate/evaluate.js';
+export { train, resolveRecipe, type TrainOptions, type TrainResult } from './train/train.js';
+export { BUILT_IN_RECIPES, builtInRecipe, omniglotRecipe, type TrainingRecipe, type ConfigOverrides, type Count } from './train/recipe.js';
+export { stageFromProtoNet, type StageOptions, type StageResult } from './staging/stage-from-protonet.js';
+export { addBnPrior, type AddBnPriorOptions, type AddBnPriorResult } from './staging/add-bn-prior.js';
+export { verifyModelFile, runModelBytes, type VerifyOptions, type VerifyResult } from './verify.js';
+export { inspectFile, type FileSummary } from './inspect.js';
+export { readModelFile, type ModelFileSummary, type LoadedModelFile } from './model-files/read-model-file.js';
+export type { HyperTransformerFileSummary } from './model-files/read-hypertransformer-file.js';
+export { loadRawSupport, type RawSupport } from './model-files/raw-support.js';
+export { bundledModels, bundledModelPath, resolveModel, loadModel, DEFAULT_MODEL, MODELS_DIR, type LoadedModel } from './models.js';
+export { throwIfAborted, type ProgressEvent, type ProgressCallback, type Task } from './progress.js';
