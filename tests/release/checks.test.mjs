@@ -32,7 +32,7 @@ describe('tarball contents', () => {
     ['dist/index.d.ts.map', /source map/],
     ['src/index.ts', /not something a package should ship/],
     ['bench/run.mjs', /not something a package should ship/],
-    ['models/default.hxmodel', /not something a package should ship/], // only the CLI ships models
+    ['models/default.hxmodel', /not something a package should ship/], // only the pipeline ships models
   ]) {
     test(`${file} is refused`, () => {
       const problems = packContentProblems(manifest, [...goodFiles, file]);
@@ -81,8 +81,8 @@ describe('tarball contents', () => {
     assert.match(binProblems(withBin, () => { throw new Error('ENOENT'); })[0], /does not exist/);
   });
 
-  test('the CLI must ship models/default.hxmodel', () => {
-    const cli = { ...manifest, name: '@hypertx/cli', bin: { hypertx: 'dist/bin.js' }, files: ['dist', 'models'] };
+  test('the pipeline must ship models/default.hxmodel', () => {
+    const cli = { ...manifest, name: '@hypertx/pipeline', files: ['dist', 'models'] };
     assert.deepEqual(bundledModelProblems(cli, [...goodFiles, 'models/default.hxmodel']), []);
     assert.match(bundledModelProblems(cli, goodFiles).join('\n'), /models\/default\.hxmodel is not in the tarball/);
     assert.match(bundledModelProblems({ ...cli, files: ['dist'] }, goodFiles).join('\n'), /"files" does not include models/);

@@ -13,6 +13,9 @@ import { npmEnv } from './npm-env.mjs';
 
 const run = promisify(execFile);
 
+/** The package that ships the bundled HyperTransformers (compile's `-m default`, for the library and the CLI alike). */
+export const MODELS_PACKAGE = '@hypertx/pipeline';
+
 /** Files every tarball must carry, besides the entry points. */
 const REQUIRED_FILES = ['package.json', 'README.md', 'LICENSE'];
 
@@ -20,7 +23,8 @@ const REQUIRED_FILES = ['package.json', 'README.md', 'LICENSE'];
 const ALLOWED = [
   { test: (f) => ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f), why: 'package metadata and docs' },
   { test: (f) => /^dist\/.+\.(js|d\.ts)$/.test(f), why: 'compiled code and its types' },
-  { test: (f, pkg) => pkg.name === '@hypertx/cli' && /^models\/[^/]+\.(hxmodel|json|md)$/.test(f), why: 'bundled models' },
+  { test: (f, pkg) => pkg.name === MODELS_PACKAGE && /^models\/[^/]+\.(hxmodel|json|md)$/.test(f), why: 'bundled models' },
+  { test: (f, pkg) => Object.values(typeof pkg.bin === 'object' ? pkg.bin : {}).some((b) => String(b).replace(/^\.\//, '') === f), why: 'the executable' },
 ];
 
 /** Shipped files that are allowed by extension but must still never ship. */
@@ -153,17 +157,17 @@ export function staleOutputProblems(manifest, files, sourceExists) {
   return problems;
 }
 
-/** The CLI's `-m default` must work after `npm install @hypertx/cli`: the model ships in the tarball. */
+/** `compile` without a model must work after `npm install @hypertx/pipeline` (or the CLI, which depends on it): the model ships in the tarball. */
 export function bundledModelProblems(manifest, files) {
-  if (!manifest.bin) return [];
+  if (manifest.name !== MODELS_PACKAGE) return [];
   const problems = [];
   if (!(manifest.files ?? []).some((entry) => entry === 'models' || entry.startsWith('models/'))) {
     problems.push(`${manifest.name}: "files" does not include models/ (the bundled HyperTransformer models)`);
   }
   if (!files.includes('models/default.hxmodel')) {
     problems.push(
-      `${manifest.name}: the bundled default model models/default.hxmodel is not in the tarball, so \`hypertx compile\` without -m fails after install ` +
-        `(put the trained model at packages/cli/models/default.hxmodel)`,
+      `${manifest.name}: the bundled default model models/default.hxmodel is not in the tarball, so compile without a model fails after install ` +
+        `(put the trained model at packages/pipeline/models/default.hxmodel)`,
     );
   }
   return problems;
