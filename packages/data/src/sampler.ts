@@ -19,7 +19,7 @@
 import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
 import { expandNormalization, OMNIGLOT_NORMALIZATION } from './normalization.js';
 import { Random, type Seed } from '@hypertx/export';
-import type { Episode, FewShotSource, ImageBatch, ImageSize, PixelNormalization, RawImage } from './types.js';
+import type { FewShotSource, SampledEpisode, ImageBatch, ImageSize, PixelNormalization, RawImage } from './types.js';
 
 /** A fixed count or an inclusive [min, max] range drawn uniformly per episode. */
 export type CountOption = number | readonly [number, number];
@@ -60,12 +60,12 @@ export interface EpisodeCounts {
 }
 
 export interface EpisodeSampler {
-  next(): Episode;
+  next(): SampledEpisode;
   /**
    * `count` episodes that share one draw of ways/shots/unlabeled/queries, so they stack into one
    * meta-batch (same shapes). With fixed counts this equals calling next() `count` times.
    */
-  nextBatch(count: number): Episode[];
+  nextBatch(count: number): SampledEpisode[];
   /** Episodes drawn so far. */
   readonly count: number;
   /** Class indices (into the source) that episodes draw from. */
@@ -178,7 +178,7 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
 
   const drawCounts = (): EpisodeCounts => ({ ways: draw(ways), shots: draw(shots), unlabeled: draw(unlabeled), queries: draw(queries) });
 
-  const episodeWith = ({ ways: n, shots: k, unlabeled: u, queries: q }: EpisodeCounts): Episode => {
+  const episodeWith = ({ ways: n, shots: k, unlabeled: u, queries: q }: EpisodeCounts): SampledEpisode => {
     const classIds = Array.from(rng.sample(eligible.length, n, scratch), (i) => eligible[i]!);
     const turns = classIds.map(() => (options.rotate ? rng.int(4) : 0));
     const support: Slot[] = [];
@@ -213,10 +213,10 @@ export function createEpisodeSampler(source: FewShotSource, options: EpisodeSamp
       return count;
     },
     eligibleClasses: eligible,
-    next(): Episode {
+    next(): SampledEpisode {
       return episodeWith(drawCounts());
     },
-    nextBatch(batch: number): Episode[] {
+    nextBatch(batch: number): SampledEpisode[] {
       if (!Number.isInteger(batch) || batch < 1) throw usageError(DATA_ERROR_CODES.invalidOption, `nextBatch needs a count ≥ 1; got ${batch}`);
       const counts = drawCounts();
       return Array.from({ length: batch }, () => episodeWith(counts));

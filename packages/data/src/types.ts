@@ -1,9 +1,9 @@
-import type { Episode as EpisodeShape, ImageBatch } from '@hypertx/export';
+import type { Episode, ImageBatch } from '@hypertx/export';
 
-export type { ImageBatch };
+export type { Episode, ImageBatch };
 
-/** One few-shot task as the sampler draws it: the shared episode type, with the source class of each way. */
-export interface Episode extends EpisodeShape {
+/** One few-shot task as the sampler draws it: the shared `Episode`, always with the source class of each way. */
+export interface SampledEpisode extends Episode {
   /** Source class index of each way (for debugging/eval). */
   classIds: number[];
 }
