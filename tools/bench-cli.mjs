@@ -5,24 +5,27 @@
  * per-phase breakdown comes from the command's own `--json` `timingsMs`. Writes
  * bench/results/cli.json. Run with `npm run bench:cli` (builds the CLI first).
  *
- * Model: the bundled `-m default` when packages/cli/models/default.hxmodel exists, else an
+ * Model: the bundled `-m default` when packages/pipeline/models/default.hxmodel exists, else an
  * untrained HyperTransformer of the same architecture (omniglot-1shot preset, 8 channels), saved
  * to a temporary file: compile time does not depend on what the weights learned.
  *
  * Usage: node tools/bench-cli.mjs [--runs 9] [--model <path|name>] [--out bench/results/cli.json]
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { bundledModelPath } from '@hypertx/pipeline';
 import { parseToolArgs } from './tool-args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = resolve(root, 'packages/cli/dist/bin.js');
-const bundled = resolve(root, 'packages/cli/models/default.hxmodel');
+// The `hypertx` command as the CLI package declares it (its package.json "bin"), as npm would link it.
+const require = createRequire(import.meta.url);
+const bin = resolve(dirname(require.resolve('@hypertx/cli/package.json')), require('@hypertx/cli/package.json').bin.hypertx);
+const bundled = bundledModelPath('default');
 const support = resolve(root, 'fixtures/support/glyphs-5way-1shot');
 const TARGET_MS = 2000;
 
@@ -62,7 +65,7 @@ function timeCompile(argv, cwd) {
 
 async function modelForBench(work) {
   if (args.model) return { arg: args.model, description: args.model };
-  if (existsSync(bundled)) return { arg: 'default', description: 'bundled default (packages/cli/models/default.hxmodel)' };
+  if (bundled) return { arg: 'default', description: `bundled default (${relative(root, bundled)})` };
   const core = await import('@hypertx/core');
   await core.initBackend('wasm');
   const config = core.preset('omniglot-1shot').config;

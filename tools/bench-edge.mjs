@@ -9,30 +9,31 @@
  * 8-channel row uses the bundled default model.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHyperTransformer, generate, initBackend, loadModel, preset } from '@hypertx/core';
+import { denormalizePixels, loadSupportSet, supportBatch } from '@hypertx/data';
+import { onnxFormat } from '@hypertx/export-onnx';
+import { cArrayFormat, tfliteFormat, tfliteInt8Format } from '@hypertx/export-tflite';
+import { bundledModelPath } from '@hypertx/pipeline';
 import { parseToolArgs } from './tool-args.mjs';
 
 parseToolArgs(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const data = await import(path.join(root, 'packages/data/dist/index.js'));
-const { onnxFormat } = await import(path.join(root, 'packages/export-onnx/dist/index.js'));
-const { tfliteFormat, tfliteInt8Format, cArrayFormat } = await import(path.join(root, 'packages/export-tflite/dist/index.js'));
-await core.initBackend('wasm');
+await initBackend('wasm');
 
-const defaultModel = path.join(root, 'packages/cli/models/default.hxmodel');
+// undefined when the package ships without its bundled models.
+const defaultModel = bundledModelPath('default');
 const supports = { '5-way': 'fixtures/support/glyphs-5way-1shot', '20-way': 'fixtures/support/glyphs-20way-1shot' };
 const imagesTimed = 100;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function modelFor(channels) {
-  if (channels === 8 && existsSync(defaultModel)) return { model: await core.loadModel(defaultModel), source: 'bundled default model' };
-  const base = core.preset('omniglot-1shot').config;
+  if (channels === 8 && defaultModel) return { model: await loadModel(defaultModel), source: 'bundled default model' };
+  const base = preset('omniglot-1shot').config;
   const config = { ...base, cnn: { ...base.cnn, channels }, localFeatures: { ...base.localFeatures, dim: channels } };
-  return { model: core.createHyperTransformer(config, 1), source: 'untrained HyperTransformer of this width (sizes only depend on the architecture)' };
+  return { model: createHyperTransformer(config, 1), source: 'untrained HyperTransformer of this width (sizes only depend on the architecture)' };
 }
 
 async function timePerImage(plugin, bytes, pixels, count, per) {
@@ -57,10 +58,10 @@ for (const channels of [4, 8, 16]) {
   const { model, source } = await modelFor(channels);
   const { height, width, channels: c } = model.config.image;
   for (const [ways, dir] of Object.entries(supports)) {
-    const set = await data.loadSupportSet(path.join(root, dir), { height, width, channels: c });
-    const batch = data.supportBatch(set);
-    const cnn = core.generate(model, batch.support, batch.supportLabels, { normalization: set.normalization, labels: set.classNames });
-    const raw = data.denormalizePixels(batch.support.pixels, set.images.channels, set.normalization);
+    const set = await loadSupportSet(path.join(root, dir), { height, width, channels: c });
+    const batch = supportBatch(set);
+    const cnn = generate(model, batch.support, batch.supportLabels, { normalization: set.normalization, labels: set.classNames });
+    const raw = denormalizePixels(batch.support.pixels, set.images.channels, set.normalization);
     const per = height * width * c;
     const calibration = { pixels: raw, count: batch.support.count };
     const row = { channels, ways, model: source, parameters: 0, files: {} };

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { createGlyphSource, renderGlyph } from '../packages/data/dist/index.js';
+import { createGlyphSource, renderGlyph } from '@hypertx/data';
 import { parseToolArgs } from './tool-args.mjs';
 
 parseToolArgs(import.meta.url);

@@ -11,9 +11,10 @@
  * --sweep prints validation accuracy (the 300 checkpoint-selection episodes: held-out alphabets,
  * 5-way 1-shot, seed 7) for each weight, to choose one without touching the test episodes.
  */
-import { parseToolArgs } from '../tool-args.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addBnPrior } from '@hypertx/pipeline';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
@@ -31,52 +32,34 @@ if (!values.model || (!values.out && !values.sweep)) {
   console.error('usage: add-bn-prior.mjs --model <in> (--out <out> | --sweep w1,w2,…) [--weight 30] [--sets 512]');
   process.exit(2);
 }
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const data = await import(path.join(root, 'packages/data/dist/index.js'));
-await core.initBackend('auto');
 
-const state = await core.loadCheckpoint(values.model);
-const model = core.modelFromState(state);
-const size = model.config.image.height;
-const split = data.holdOutGroups(data.loadOmniglot(values.data), data.OMNIGLOT_VALIDATION_ALPHABETS);
-const train = data.rotatedClasses(split.train);
-
-function estimate(weight) {
-  const sampler = data.createEpisodeSampler(train, { ways: [2, 20], shots: [1, 5], unlabeled: [0, 5], queries: 1, imageSize: size, seed: 4242 });
-  const episodes = Array.from({ length: Number(values.sets) }, () => sampler.next());
-  function* batches() {
-    for (const e of episodes) {
-      const b = core.stackEpisodes(model.config, [e]);
-      try {
-        yield b;
-      } finally {
-        core.disposeMetaBatch(b);
-      }
-    }
+// A line per ~10% of each estimate (each weight of a sweep, then the written prior, starts again at 0).
+let lastTenth = -1;
+function onProgress(event) {
+  if (event.type === 'stage') {
+    console.error(event.message);
+    return;
   }
-  model.bnPrior = null;
-  // Twice: the second pass sees earlier blocks normalised with the prior, as inference will.
-  model.bnPrior = core.estimateBnPrior(model, batches(), weight);
-  model.bnPrior = core.estimateBnPrior(model, batches(), weight);
-}
-
-if (values.sweep) {
-  for (const shape of values['validation-shapes'].split(',')) {
-    const [, w, s, u] = shape.match(/^(\d+)w(\d+)s(?:\+(\d+)u)?$/);
-    const sampler = data.createEpisodeSampler(split.heldOut, { ways: +w, shots: +s, unlabeled: +(u ?? 0), queries: 5, imageSize: size, seed: 7 });
-    const episodes = Array.from({ length: 300 }, () => sampler.next());
-    const row = [];
-    for (const weight of values.sweep.split(',').map(Number)) {
-      estimate(weight);
-      if (weight === 0) model.bnPrior = null;
-      const r = core.evaluate(model, episodes, { bnMode: 'support' });
-      row.push(`${weight}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)}`);
-    }
-    console.log(`${shape} (validation, 300 episodes)  ${row.join('   ')}`);
+  if (event.type !== 'progress') return;
+  const tenth = Math.floor((10 * event.done) / event.total);
+  if (event.done === 1) lastTenth = -1;
+  if (tenth > lastTenth) {
+    lastTenth = tenth;
+    console.error(`  ${event.done}/${event.total} ${event.unit}`);
   }
 }
-if (values.out) {
-  estimate(Number(values.weight));
-  await core.saveCheckpoint(values.out, { ...state, bnPrior: model.bnPrior });
-  console.log(`${values.out}: BatchNorm prior, weight ${values.weight}, from ${values.sets} training support sets`);
+
+const result = await addBnPrior({
+  model: values.model,
+  data: values.data,
+  ...(values.out ? { out: values.out } : {}),
+  weight: Number(values.weight),
+  sets: Number(values.sets),
+  ...(values.sweep ? { sweep: { weights: values.sweep.split(',').map(Number), shapes: values['validation-shapes'].split(',') } } : {}),
+  onProgress,
+});
+for (const shape of new Set(result.sweep.map((r) => r.shape))) {
+  const row = result.sweep.filter((r) => r.shape === shape).map((r) => `${r.weight}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)}`);
+  console.log(`${shape} (validation, 300 episodes)  ${row.join('   ')}`);
 }
+if (result.out) console.log(`${result.out}: BatchNorm prior, weight ${values.weight}, from ${values.sets} training support sets`);

@@ -12,10 +12,12 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { parseToolArgs } from '../tool-args.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
+import { evaluate, inspectFile } from '@hypertx/pipeline';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
@@ -28,11 +30,6 @@ const { values } = parseToolArgs(import.meta.url, {
     out: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') },
   },
 });
-
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const data = await import(path.join(root, 'packages/data/dist/index.js'));
-const { episodeAccuracy, loadAnyModel } = await import(path.join(root, 'packages/cli/dist/evaluation/evaluate-episodes.js'));
-await core.initBackend('wasm');
 
 const SETTINGS = [
   { id: '5w1s', ways: 5, shots: 1, unlabeled: 0 },
@@ -52,11 +49,11 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const episodesCount = Number(values.episodes);
 const queries = 5;
 
-const source = data.holdOutGroups(data.loadOmniglot(values.data), data.OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
+const source = holdOutGroups(loadOmniglot(values.data), OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
 const results = existsSync(values.out) ? JSON.parse(await readFile(values.out, 'utf8')) : { results: {} };
 results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
 results.protocol = {
-  split: `Omniglot background; held out alphabets: ${data.OMNIGLOT_VALIDATION_ALPHABETS.join(', ')} (${source.classes.length} characters)`,
+  split: `Omniglot background; held out alphabets: ${OMNIGLOT_VALIDATION_ALPHABETS.join(', ')} (${source.classes.length} characters)`,
   episodes: episodesCount,
   queriesPerClass: queries,
   seed: 'episode seed 1000 + setting index; the same episodes for every model',
@@ -65,18 +62,16 @@ results.protocol = {
 
 for (const spec of values.run) {
   const [name, file] = spec.split('=');
-  const model = await loadAnyModel(file);
+  const model = await inspectFile(file);
   results.results[name] ??= {};
   const entry = results.results[name];
   entry.kind = model.kind;
   entry.file = path.relative(root, path.resolve(file));
-  entry.channels = model.config.cnn.channels;
-  entry.imageSize = model.config.image.height;
-  entry.bnPriorWeight = model.bnPrior?.weight ?? 0;
+  entry.channels = model.cnn.channels;
+  entry.imageSize = model.image.height;
+  entry.bnPriorWeight = model.bnPriorWeight ?? 0;
   for (const [i, s] of SETTINGS.entries()) {
     if (only && !only.has(s.id)) continue;
-    const sampler = data.createEpisodeSampler(source, { ways: s.ways, shots: s.shots, unlabeled: s.unlabeled, queries, imageSize: model.config.image.height, seed: 1000 + i });
-    const episodes = Array.from({ length: episodesCount }, () => sampler.next());
     const modes = model.kind === 'hypertransformer'
       ? [{ key: 'exported', engine: values.engine, bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }]
       : [{ key: 'exported', engine: 'tfjs', bnMode: 'support' }, { key: 'transductive', engine: 'tfjs', bnMode: 'transductive' }];
@@ -85,9 +80,24 @@ for (const spec of values.run) {
     entry[s.id] = {};
     for (const m of modes) {
       const t0 = performance.now();
-      const r = await episodeAccuracy(model, episodes, { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel });
-      entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel ?? (m.engine !== 'tfjs'), mean: r.mean, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
-      console.error(`${name} ${s.id} ${m.key}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
+      // The same seed gives every mode and every model the same episodes.
+      const r = await evaluate({
+        model: file,
+        data: values.data,
+        groups: OMNIGLOT_VALIDATION_ALPHABETS,
+        episodes: episodesCount,
+        ways: s.ways,
+        shots: s.shots,
+        unlabeled: s.unlabeled,
+        queries,
+        seed: 1000 + i,
+        engine: m.engine,
+        bnMode: m.bnMode,
+        ...(m.selfLabel !== undefined ? { selfLabel: m.selfLabel } : {}),
+        backend: 'wasm',
+      });
+      entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel ?? (m.engine !== 'tfjs'), mean: r.accuracy, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
+      console.error(`${name} ${s.id} ${m.key}: ${(r.accuracy * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
     }
     await mkdir(path.dirname(values.out), { recursive: true });
     await writeFile(values.out, JSON.stringify(results, null, 2) + '\n');

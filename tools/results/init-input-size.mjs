@@ -9,18 +9,15 @@
  *   hypertx train -c <recipe.json> --init <out.hxmodel> ...
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import * as core from '@hypertx/core';
+import { recipeConfig } from '@hypertx/pipeline';
 import { parseToolArgs } from '../tool-args.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [source, recipePath, out] = parseToolArgs(import.meta.url, { positionals: 3 }).positionals;
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const { recipeConfig } = await import(path.join(root, 'packages/cli/dist/training/run-training.js'));
 await core.initBackend('auto');
 const state = await core.loadCheckpoint(source);
 const from = core.modelFromState(state);
-const config = recipeConfig(JSON.parse(await readFile(recipePath, 'utf8')));
+const config = await recipeConfig(JSON.parse(await readFile(recipePath, 'utf8')));
 const to = state.kind === 'protonet' ? core.createProtoNet(config, 1) : core.createHyperTransformer(config, 1);
 const fromValues = from.values();
 const values = to.values();

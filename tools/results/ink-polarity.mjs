@@ -8,19 +8,23 @@
  *   light: grayscale, white ink on black;
  *   dark:  RGB, blue-black ink on off-white paper (paper and ink colours vary per episode, with a
  *          little sensor noise, like phone photos of paper).
- * Both support folders go through `hypertx compile` (in-process: the same code, ink auto-detected,
+ * Both support folders go through the pipeline's compile (what `hypertx compile` runs: ink auto-detected,
  * ONNX verified in onnxruntime-node), and each file is run on RAW query images of its own polarity,
  * so the inversion and levels baked into its input normalisation do all the mapping. Writes
  * bench/results/ink-polarity.json with both accuracies and their paired difference (95% CIs).
  *
  *   node tools/results/ink-polarity.mjs [--episodes 1000] [--ways 5] [--shots 1] [--model default] [--noise 12] [--out file]
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseToolArgs } from '../tool-args.mjs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { meanAndCi95 } from '@hypertx/core';
+import { createEpisodeSampler, holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS, Random } from '@hypertx/data';
+import { compile, loadModel, verifyModelFile, writeCompiled } from '@hypertx/pipeline';
+import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
@@ -37,14 +41,8 @@ const { values } = parseToolArgs(import.meta.url, {
     out: { type: 'string', default: path.join(root, 'bench/results/ink-polarity.json') },
   },
 });
-const data = await import(path.join(root, 'packages/data/dist/index.js'));
-const core = await import(path.join(root, 'packages/core/dist/index.js'));
-const compile = await import(path.join(root, 'packages/cli/dist/commands/compile.js'));
-const { measureFileAccuracy } = await import(path.join(root, 'packages/cli/dist/test-support/accuracy.js'));
-const { resolveModel } = await import(path.join(root, 'packages/cli/dist/models.js'));
-const { createHash } = await import('node:crypto');
-const { readFile } = await import('node:fs/promises');
-const modelFile = resolveModel(values.model);
+const model = await loadModel(values.model, { backend: 'wasm' });
+const modelFile = model.path;
 const modelSha256 = createHash('sha256').update(await readFile(modelFile)).digest('hex');
 
 const episodes = Number(values.episodes);
@@ -52,9 +50,9 @@ const ways = Number(values.ways);
 const shots = Number(values.shots);
 const queries = Number(values.queries);
 const SIDE = 105;
-const source = data.holdOutGroups(data.loadOmniglot(values.data, { variant: '105x105' }), data.OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
+const source = holdOutGroups(loadOmniglot(values.data, { variant: '105x105' }), OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
 // Raw 0..255 ink maps (255 = ink), no normalisation: this tool draws them.
-const sampler = data.createEpisodeSampler(source, {
+const sampler = createEpisodeSampler(source, {
   ways,
   shots,
   queries,
@@ -62,7 +60,7 @@ const sampler = data.createEpisodeSampler(source, {
   normalization: { scale: [1], offset: [0] },
   seed: Number(values.seed),
 });
-const random = new data.Random(Number(values.seed) + 1);
+const random = new Random(Number(values.seed) + 1);
 
 /** A paper/ink pair like a pen on paper under room light. */
 function darkStyle() {
@@ -100,27 +98,10 @@ async function writeFolder(dir, batch, labels, style) {
   }
 }
 
-/** `hypertx compile <support> -f onnx -o <file> -q`, in this process, its stdout line discarded. */
+/** `hypertx compile <support> -f onnx -o <file>` (ink and levels auto; a verification mismatch throws), with the model loaded once. */
 async function compileOnnx(supportDir, file) {
-  const write = process.stdout.write;
-  process.stdout.write = () => true;
-  try {
-    const code = await compile.run(supportDir, {
-      model: values.model,
-      format: 'onnx',
-      output: file,
-      ink: 'auto',
-      levels: 'auto',
-      seed: 0,
-      verify: true,
-      atol: 1e-4,
-      backend: 'wasm',
-      quiet: true,
-    });
-    if (code !== 0) throw new Error(`compile ${supportDir} exited ${code}`);
-  } finally {
-    process.stdout.write = write;
-  }
+  const result = await compile(supportDir, { model, formats: ['onnx'], ink: 'auto', levels: 'auto', verify: true, atol: 1e-4 });
+  await writeCompiled(result.formats, { output: file });
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'hypertx-ink-'));
@@ -137,15 +118,15 @@ try {
       await writeFolder(path.join(dir, 'query'), episode.query, episode.queryLabels, polarity === 'dark' ? style : null);
       const file = path.join(dir, 'model.onnx');
       await compileOnnx(path.join(dir, 'support'), file);
-      const result = await measureFileAccuracy(file, path.join(dir, 'query'));
-      accuracies[polarity].push(result.accuracy);
+      const result = await verifyModelFile(file, { support: path.join(dir, 'query') });
+      accuracies[polarity].push(result.supportAccuracy);
       const sign = result.normalization.scale.every((s) => s < 0) ? 'inverted' : 'as-is';
       detected[polarity][sign] = (detected[polarity][sign] ?? 0) + 1;
     }
     await rm(path.join(work, `${e}`), { recursive: true, force: true });
     if ((e + 1) % 50 === 0 || e + 1 === episodes) {
-      const l = core.meanAndCi95(accuracies.light);
-      const d = core.meanAndCi95(accuracies.dark);
+      const l = meanAndCi95(accuracies.light);
+      const d = meanAndCi95(accuracies.dark);
       console.error(
         `${e + 1}/${episodes}  light ${(l.mean * 100).toFixed(2)} ± ${(l.ci95 * 100).toFixed(2)}  dark ${(d.mean * 100).toFixed(2)} ± ${(d.ci95 * 100).toFixed(2)}  ` +
           `${((performance.now() - t0) / 1000).toFixed(0)} s`,
@@ -156,9 +137,9 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-const light = core.meanAndCi95(accuracies.light);
-const dark = core.meanAndCi95(accuracies.dark);
-const diff = core.meanAndCi95(accuracies.dark.map((a, i) => a - accuracies.light[i]));
+const light = meanAndCi95(accuracies.light);
+const dark = meanAndCi95(accuracies.dark);
+const diff = meanAndCi95(accuracies.dark.map((a, i) => a - accuracies.light[i]));
 const out = {
   benchmark: 'ink-polarity',
   date: new Date().toISOString(),
@@ -167,7 +148,7 @@ const out = {
   modelFile: path.relative(root, modelFile),
   modelSha256,
   setting:
-    `${ways}-way ${shots}-shot, ${queries} queries per class, held-out alphabets ${data.OMNIGLOT_VALIDATION_ALPHABETS.join(', ')}; ` +
+    `${ways}-way ${shots}-shot, ${queries} queries per class, held-out alphabets ${OMNIGLOT_VALIDATION_ALPHABETS.join(', ')}; ` +
     'original 105×105 drawings written as PNG: light = white ink on black (grayscale), dark = blue-black ink on off-white paper (RGB, noise); ' +
     '`hypertx compile -f onnx` (ink auto) per support folder, the file run in onnxruntime-node on raw query PNGs of the same polarity',
   episodes,

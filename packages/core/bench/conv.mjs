@@ -6,16 +6,18 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   Trainer, createHyperTransformer, generate, initBackend, loadModel, makeSyntheticEpisode, preset, saveModel, tf,
-} from '../packages/core/dist/index.js';
+} from '../dist/index.js';
+// Internals measured here (the two forms of the generated convs): a package's own bench may import them.
+import { episodeConv2d, episodeConv2dIm2col } from '../dist/ops/conv.js';
+import { maxPool } from '../dist/ops/pool.js';
 
-import { episodeConv2d, episodeConv2dIm2col } from '../packages/core/dist/ops/conv.js';
-import { maxPool } from '../packages/core/dist/ops/pool.js';
-import { parseToolArgs } from './tool-args.mjs';
-
-parseToolArgs(import.meta.url);
+parseArgs({ options: {} });
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 let peakRss = 0;
@@ -149,6 +151,6 @@ const out = {
   generation: { fromLoadedModel: true, results: generation, targetMs20Way: 10, met: generation[1].medianMs <= 10 },
   memory: { peakRssMB: +(peakRss / 2 ** 20).toFixed(1), tfMemory: tf.memory() },
 };
-await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/core.json', JSON.stringify(out, null, 2) + '\n');
+await mkdir(join(root, 'bench/results'), { recursive: true });
+await writeFile(join(root, 'bench/results/core.json'), JSON.stringify(out, null, 2) + '\n');
 console.log(JSON.stringify({ bestTraining: out.bestTraining, generation: out.generation.results.map((g) => [g.ways, g.medianMs]) }));

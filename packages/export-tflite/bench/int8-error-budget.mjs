@@ -8,20 +8,21 @@
  *   weights only  int8 weights and biases, activations kept real (only the softmax output is int8);
  *   logits only   int8 weights and the int8 logits tensor, hidden activations real;
  *   margins       the full graph with other calibration headroom (hidden / logits).
- * Writes bench/results/int8-error-budget.json.   node tools/results/int8-error-budget.mjs
+ * Writes bench/results/int8-error-budget.json.   node packages/export-tflite/bench/int8-error-budget.mjs
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseToolArgs } from '../tool-args.mjs';
+import { parseArgs } from 'node:util';
+import { runReference } from '@hypertx/export';
+import { randomCnn, randomPixels } from '@hypertx/export/testing';
+// This package's internals (the int8 graph before serialisation, its simulator): a package's own bench may import them.
+import { buildTfliteGraph } from '../dist/tflite-format.js';
+import { simulateGraph } from '../dist/simulate.js';
+import { TensorType } from '../dist/schema.js';
 
-parseToolArgs(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { runReference } = await import(path.join(root, 'packages/export/dist/index.js'));
-const { randomCnn, randomPixels } = await import(path.join(root, 'packages/export/dist/testing/index.js'));
-const { buildTfliteGraph } = await import(path.join(root, 'packages/export-tflite/dist/tflite-format.js'));
-const { simulateGraph } = await import(path.join(root, 'packages/export-tflite/dist/simulate.js'));
-const { TensorType } = await import(path.join(root, 'packages/export-tflite/dist/schema.js'));
+parseArgs({ options: {} });
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const BATCH = 4;
 const STEP = 1 / 256;

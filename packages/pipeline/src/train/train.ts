@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackendChoice } from '@hypertx/core';
+import type { BackendChoice, HyperTransformerConfig } from '@hypertx/core';
 import { HypertxError } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
 import { builtInRecipe, BUILT_IN_RECIPES, type TrainingRecipe } from './recipe.js';
@@ -53,6 +53,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+}
+
+/** The model config a recipe trains (its preset with the recipe's overrides, validated). Async: core loads on first use. */
+export async function recipeConfig(recipe: TrainingRecipe | string): Promise<HyperTransformerConfig> {
+  const { recipeConfig: configOf } = await import('./run-training.js');
+  return configOf(typeof recipe === 'string' ? builtInRecipe(recipe) : recipe);
 }
 
 /**
