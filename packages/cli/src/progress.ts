@@ -12,8 +12,11 @@ export interface Reporter {
   /** A finished item with a check mark or a cross. */
   done(message: string, ok?: boolean): void;
   warn(message: string): void;
-  /** A progress bar for `total` units; `update` takes the count done and named values for the format. */
-  bar(total: number, format: string): ProgressBar;
+  /**
+   * A progress bar for `total` units; `update` takes the count done and named values for the format.
+   * `start` and `values` are its first frame, so no `{placeholder}` is ever drawn.
+   */
+  bar(total: number, format: string, first?: { start?: number; values?: Record<string, string | number> }): ProgressBar;
 }
 
 export interface ProgressBar {
@@ -24,27 +27,35 @@ export interface ProgressBar {
 export function createReporter(options: { quiet: boolean }): Reporter {
   const err = process.stderr;
   const quiet = options.quiet;
+  // A live bar owns the last line of the terminal: anything printed meanwhile starts on a new line.
+  let live = false;
+  const line = (text: string) => err.write(`${live ? '\n' : ''}${text}\n`);
   return {
     step(message) {
-      if (!quiet) err.write(`${pc.dim('•')} ${message}\n`);
+      if (!quiet) line(`${pc.dim('•')} ${message}`);
     },
     done(message, ok = true) {
-      if (!quiet) err.write(`${ok ? pc.green('✓') : pc.red('✗')} ${message}\n`);
+      if (!quiet) line(`${ok ? pc.green('✓') : pc.red('✗')} ${message}`);
     },
     warn(message) {
-      err.write(`${pc.yellow('warning')} ${message}\n`);
+      line(`${pc.yellow('warning')} ${message}`);
     },
-    bar(total, format) {
+    bar(total, format, first = {}) {
       if (quiet) return { update() {}, stop() {} };
       if (!err.isTTY) return lineBar(total);
       const bar = new cliProgress.SingleBar(
         { format, stream: err, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, 0);
+      bar.start(total, first.start ?? 0, first.values ?? {});
+      live = true;
       return {
         update: (done, values) => bar.update(done, values),
-        stop: () => bar.stop(),
+        stop: () => {
+          if (!live) return;
+          bar.stop();
+          live = false;
+        },
       };
     },
   };

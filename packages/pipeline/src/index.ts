@@ -25,4 +25,5 @@ export { readModelFile, type ModelFileSummary, type LoadedModelFile } from './mo
 export type { HyperTransformerFileSummary } from './model-files/read-hypertransformer-file.js';
 export { loadRawSupport, type RawSupport } from './model-files/raw-support.js';
 export { bundledModels, bundledModelPath, resolveModel, loadModel, DEFAULT_MODEL, MODELS_DIR, type LoadedModel } from './models.js';
+export { HypertxError, isHypertxError, type ErrorKind } from '@hypertx/export';
 export { throwIfAborted, type ProgressEvent, type ProgressCallback, type Task } from './progress.js';

@@ -17,6 +17,34 @@ interface TrainOptions {
   quiet?: boolean;
 }
 
+/**
+ * ETA from the whole run's mean time per step (validation and checkpoints included) rather than the
+ * last few steps, so it does not swing with one slow step; shown after a few steps have passed.
+ */
+export class RunEta {
+  #t0 = 0;
+  #step0 = 0;
+  #steps = 0;
+
+  start(step: number, steps: number, now = performance.now()): void {
+    [this.#t0, this.#step0, this.#steps] = [now, step, steps];
+  }
+
+  text(step: number, now = performance.now()): string {
+    const done = step - this.#step0;
+    if (done < 5) return 'ETA -';
+    const seconds = (((now - this.#t0) / done) * (this.#steps - step)) / 1000;
+    return `ETA ${formatDuration(seconds)}`;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 export async function run(options: TrainOptions): Promise<number> {
   const recipe = await resolveRecipe(options);
   const reporter = createReporter({ quiet: options.quiet === true });
@@ -33,19 +61,24 @@ export async function run(options: TrainOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let bar: ReturnType<typeof reporter.bar> | undefined;
-  let lastValidation = '';
+  const eta = new RunEta();
+  const shown = { loss: '-', acc: '-', eps: '-', val: '-', remaining: 'ETA -' }; // not `eta`: cli-progress fills that token itself
   const onProgress = (e: ProgressEvent): void => {
     if (e.type === 'train-start') {
       reporter.step(
         `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${backend.name}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
           `${e.trainClasses} training classes, ${e.validationClasses} validation classes, step ${e.step}/${e.steps}`,
       );
-      bar = reporter.bar(e.steps, '  {bar} {value}/{total} | loss {loss} | acc {acc} | {eps} ep/s | val {val} | ETA {eta_formatted}');
-      bar.update(e.step, { loss: '-', acc: '-', eps: '-', val: '-' });
+      eta.start(e.step, e.steps);
+      bar = reporter.bar(e.steps, '  {bar} {value}/{total} | loss {loss} | acc {acc} | {eps} ep/s | val {val} | {remaining}', { start: e.step, values: shown });
     } else if (e.type === 'train-step') {
-      bar?.update(e.step, { loss: e.loss.toFixed(3), acc: e.accuracy.toFixed(3), eps: e.episodesPerSecond.toFixed(1), val: lastValidation || '-' });
+      Object.assign(shown, { loss: e.loss.toFixed(3), acc: e.accuracy.toFixed(3), eps: e.episodesPerSecond.toFixed(1), remaining: eta.text(e.step) });
+      bar?.update(e.step, shown);
+    } else if (e.type === 'validation-start') {
+      bar?.update(e.step, { ...shown, val: `validating ${e.episodes} episodes…` });
     } else if (e.type === 'validation') {
-      lastValidation = `${(e.mean * 100).toFixed(1)}%`;
+      shown.val = `${(e.mean * 100).toFixed(1)}%`;
+      bar?.update(e.step, shown);
     }
   };
   try {
