@@ -209,11 +209,11 @@ describe('installed from the tarballs into an empty project', () => {
 
   test('`npx hypertx compile <support> -f onnx,tflite` writes both files with the bundled model', async () => {
     requireInstall();
-    const model = path.join(project, 'node_modules', cli.name, 'models', 'default.hxmodel');
+    const model = path.join(project, 'node_modules', '@hypertx/pipeline', 'models', 'default.hxmodel');
     assert.ok(
       existsSync(model),
-      `the bundled model is missing from the installed ${cli.name} (${path.relative(project, model)}): ` +
-        `packages/cli/models/default.hxmodel must exist when packing, or \`hypertx compile\` without -m cannot work for users`,
+      `the bundled model is missing from the installed @hypertx/pipeline (${path.relative(project, model)}): ` +
+        `packages/pipeline/models/default.hxmodel must exist when packing, or \`hypertx compile\` without -m cannot work for users`,
     );
     const support = path.join(tmp, 'glyphs-5way-1shot');
     await cp(FIXTURE, support, { recursive: true });
