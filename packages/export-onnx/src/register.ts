@@ -3,3 +3,6 @@ import { registerFormat } from '@hypertx/export';
 import { onnxFormat } from './onnx-format.js';
 
 registerFormat(onnxFormat);
+
+/** The format ids this module registered. */
+export const REGISTERED_FORMATS: readonly string[] = Object.freeze([onnxFormat.id]);

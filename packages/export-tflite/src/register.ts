@@ -2,4 +2,8 @@
 import { registerFormat } from '@hypertx/export';
 import { cArrayFormat, tfliteFormat, tfliteInt8Format } from './formats.js';
 
-for (const plugin of [tfliteFormat, tfliteInt8Format, cArrayFormat]) registerFormat(plugin);
+const plugins = [tfliteFormat, tfliteInt8Format, cArrayFormat];
+for (const plugin of plugins) registerFormat(plugin);
+
+/** The format ids this module registered. */
+export const REGISTERED_FORMATS: readonly string[] = Object.freeze(plugins.map((p) => p.id));
