@@ -17,7 +17,7 @@ export type ProgressEvent =
   /** compile: one format exported and (unless verification is off) verified, still in memory. */
   | { type: 'format'; task: 'compile'; file: CompiledFormat }
   /** train: the run starts (or resumes) at `step`. */
-  | { type: 'train-start'; task: 'train'; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number }
+  | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on. */ backend: string; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number }
   | { type: 'train-step'; task: 'train'; step: number; steps: number; loss: number; accuracy: number; lr: number; episodesPerSecond: number }
   /** train: validation begins (it takes seconds) and ends. */
   | { type: 'validation-start'; task: 'train'; step: number; episodes: number }

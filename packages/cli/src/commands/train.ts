@@ -48,8 +48,6 @@ function formatDuration(seconds: number): string {
 export async function run(options: TrainOptions): Promise<number> {
   const recipe = await resolveRecipe(options);
   const reporter = createReporter({ quiet: options.quiet === true });
-  const { initBackend } = await import('@hypertx/core');
-  const backend = await initBackend(options.backend as 'auto');
 
   const stop = new AbortController();
   const onSignal = () => {
@@ -66,7 +64,7 @@ export async function run(options: TrainOptions): Promise<number> {
   const onProgress = (e: ProgressEvent): void => {
     if (e.type === 'train-start') {
       reporter.step(
-        `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${backend.name}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
+        `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${e.backend}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
           `${e.trainClasses} training classes, ${e.validationClasses} validation classes, step ${e.step}/${e.steps}`,
       );
       eta.start(e.step, e.steps);
@@ -88,6 +86,7 @@ export async function run(options: TrainOptions): Promise<number> {
       checkpointDir: options.checkpointDir,
       resume: options.resume === true,
       seed: options.seed,
+      backend: options.backend as 'auto',
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
       ...(options.init !== undefined ? { init: options.init } : {}),
       signal: stop.signal,

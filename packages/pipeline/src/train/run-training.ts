@@ -9,6 +9,7 @@ import path from 'node:path';
 import {
   Trainer,
   assertSameConfig,
+  currentBackend,
   createHyperTransformer,
   loadCheckpoint,
   modelFromState,
@@ -105,6 +106,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   options.onProgress?.({
     type: 'train-start',
     task: 'train',
+    backend: currentBackend()?.name ?? 'unknown',
     step: trainer.step,
     steps,
     resumed: resuming,
