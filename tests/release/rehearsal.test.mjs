@@ -100,6 +100,23 @@ describe('release rehearsal against a loopback registry', () => {
     for (const p of packages) assert.equal(lock.packages[p.relDir]?.version, released.get(p.name), `package-lock.json: ${p.relDir}`);
   });
 
+  test("docs/releasing.md's `git add` stages everything versioning changed, new CHANGELOG.md files included", async () => {
+    assert.equal(version.code, 0, describeRun(version));
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs/releasing.md'), 'utf8');
+    const line = /^git add ([^#\n]+?)\s*(?:#.*)?$/m.exec(doc);
+    assert.ok(line, 'docs/releasing.md shows no `git add` line for the versioning commit');
+    await git(repo, ['add', ...line[1].split(/\s+/)]);
+    // Files the test itself made (the plan, the loopback .npmrc) are not the release's.
+    const ours = new Set(['release-plan.json', '.npmrc']);
+    const left = (await git(repo, ['status', '--porcelain', '--untracked-files=all']))
+      .split('\n')
+      .filter(Boolean)
+      .filter((l) => l[1] !== ' ' && !ours.has(l.slice(3)));
+    assert.deepEqual(left, [], `after \`git add ${line[1]}\` these are still unstaged or untracked`);
+    const staged = (await git(repo, ['diff', '--cached', '--name-only'])).split('\n');
+    for (const p of packages) if (released.get(p.name) !== before_.get(p.name)) assert.ok(staged.includes(`${p.relDir}/CHANGELOG.md`), `${p.relDir}/CHANGELOG.md is not staged`);
+  });
+
   test('the real checkout is untouched', () => {
     for (const p of workspacePackages()) assert.equal(p.version, before_.get(p.name), `${p.name} changed in ${REPO_ROOT}`);
     for (const c of readChangesets(path.join(REPO_ROOT, '.changeset'))) assert.ok(existsSync(path.join(REPO_ROOT, '.changeset', c.file)));
