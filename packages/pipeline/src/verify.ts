@@ -16,6 +16,8 @@ export interface VerifyOptions {
   reference?: string;
   /** Tolerance on probabilities for float formats (default 1e-4). */
   atol?: number;
+  /** Refuse support images with more pixels (width × height) than this, before decoding them (default 64 Mi). */
+  maxInputPixels?: number;
 }
 
 export interface VerifyResult {
@@ -45,7 +47,7 @@ export async function verifyModelFile(file: string, options: VerifyOptions): Pro
       hint: 'verify checks files written by hypertx compile.',
     });
   }
-  const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined });
+  const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined, ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}) });
   const missing = support.classNames.filter((c) => !meta.labels.includes(c));
   if (missing.length > 0) {
     throw new HypertxError('E_LABELS_MISMATCH', `${options.support} has classes the model does not know: ${missing.join(', ')} (model labels: ${meta.labels.join(', ')})`, {

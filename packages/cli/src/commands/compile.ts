@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { usageError } from '@hypertx/export';
 import {
   baseNameOf,
   checkOutputDirectory,
@@ -31,6 +32,8 @@ interface CompileOptions {
   seed: number;
   verify: boolean;
   atol: number;
+  symbol?: string;
+  maxPixels?: number;
   backend: string;
   json?: boolean;
   quiet?: boolean;
@@ -49,6 +52,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
     outputIsDirectory: options.output !== undefined && (await isDirectory(options.output)),
   });
   resolveModel(options.model);
+  const formatOptions = cArrayOptions(options.symbol, plans.map((p) => p.format));
   for (const dir of new Set(plans.map((p) => path.dirname(p.file)))) await checkOutputDirectory(dir);
   // From here on, Ctrl-C / SIGTERM remove any temporary output file before exiting.
   const stopCleanup = cleanUpOnInterrupt(plans.flatMap((p) => [p.file, p.stem]));
@@ -63,6 +67,8 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
         ink: options.ink,
         levels: options.levels,
         selfLabel: options.selfLabel,
+        ...(options.maxPixels !== undefined ? { maxInputPixels: options.maxPixels } : {}),
+        ...(formatOptions ? { formatOptions } : {}),
         backend: options.backend as 'auto',
         fileName: (format) => plans.find((p) => p.format === format)?.file ?? format,
         onProgress: renderProgress(reporter),
@@ -119,6 +125,26 @@ function printFile(f: CompiledFormat, written: WrittenFormat): void {
   const quantized = v?.versusFloat ? `; vs float: max |Δp| ${v.versusFloat.maxAbsDiff.toFixed(3)}, same top-1 ${Math.round(v.versusFloat.argmaxAgreement * 100)}%` : '';
   const verified = v ? `verified in ${v.runtime} (max |Δp| ${v.agreement.maxAbsDiff.toExponential(1)}${quantized})` : 'not verified';
   process.stdout.write(`${check} ${f.format.padEnd(11)} ${written.paths.join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
+}
+
+// What the C array writer accepts (@hypertx/export-tflite checks it again): checked here so a bad name
+// fails before the model loads, naming the flag.
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** `--symbol` as the c-array plugin's `name` option; a usage error when it is no C identifier or there is no C array to name. */
+function cArrayOptions(symbol: string | undefined, formats: string[]): Record<string, { name: string }> | undefined {
+  if (symbol === undefined) return undefined;
+  if (!C_IDENTIFIER.test(symbol)) {
+    throw usageError('E_USAGE', `--symbol ${JSON.stringify(symbol)} is not a C identifier`, {
+      hint: 'Use letters, digits and underscores, not starting with a digit, at most 63 characters (e.g. --symbol glyph_model).',
+    });
+  }
+  if (!formats.includes('c-array')) {
+    throw usageError('E_USAGE', `--symbol ${symbol} names the C array, but no c-array file is written (formats: ${formats.join(', ')})`, {
+      hint: 'Add c-array to -f, or write to a .cc/.h file with -o.',
+    });
+  }
+  return { 'c-array': { name: symbol } };
 }
 
 async function isDirectory(p: string): Promise<boolean> {

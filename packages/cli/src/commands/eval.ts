@@ -19,6 +19,7 @@ interface EvalOptions {
   engine: Engine;
   alphabets?: string;
   layout: 'class' | 'group/class';
+  maxPixels?: number;
   seed: number;
   backend: string;
   json?: boolean;
@@ -39,6 +40,7 @@ export async function run(options: EvalOptions): Promise<number> {
       data: options.data,
       ...(groups !== undefined ? { groups } : {}),
       layout: options.layout,
+      ...(options.maxPixels !== undefined ? { maxInputPixels: options.maxPixels } : {}),
       episodes: options.episodes,
       ways: options.ways,
       shots: options.shots,

@@ -10,11 +10,17 @@ interface VerifyOptions {
   support: string;
   reference?: string;
   atol: number;
+  maxPixels?: number;
   json?: boolean;
 }
 
 export async function run(file: string, options: VerifyOptions): Promise<number> {
-  const result = await verifyModelFile(file, { support: options.support, atol: options.atol, ...(options.reference ? { reference: options.reference } : {}) });
+  const result = await verifyModelFile(file, {
+    support: options.support,
+    atol: options.atol,
+    ...(options.reference ? { reference: options.reference } : {}),
+    ...(options.maxPixels !== undefined ? { maxInputPixels: options.maxPixels } : {}),
+  });
   if (options.json) {
     const { correct: _correct, runtime: _runtime, normalization: _normalization, ...rest } = result;
     const reference = rest.reference ? { maxAbsDiff: rest.reference.maxAbsDiff, argmaxAgreement: rest.reference.argmaxAgreement } : undefined;

@@ -119,6 +119,7 @@ describe('exit code 3: bad input, and no output file is left behind', () => {
       expectFailure(r, EXIT.input, culpritOf());
       const json = parseJson<{ ok: boolean; error: { code: string; kind: string; message: string } }>(r);
       assert.equal(json.ok, false);
+      assert.equal(r.stdout, JSON.stringify(json, null, 2) + '\n', 'one pretty-printed object, as docs/cli.md says');
       assert.equal(json.error.kind, 'input');
       if (code) assert.equal(json.error.code, code);
       assert.deepEqual(await listFiles(outDir(i)), [], 'no model and no temp file in the output folder');

@@ -70,6 +70,22 @@ describe('compile (bundled default model)', () => {
     await assert.rejects(compile(SUPPORT, { model, formats: ['onnx', 'pt'] }), (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('"pt"'));
   });
 
+  it('formatOptions reach the plugin (the C array symbol); maxInputPixels reaches the decoder', async () => {
+    const result = await compile(SUPPORT, { model, formats: ['c-array'], formatOptions: { 'c-array': { name: 'glyph_model' } } });
+    const text = result.formats[0]!.files.map((f) => new TextDecoder().decode(f.bytes)).join('\n');
+    assert.match(text, /const unsigned char glyph_model\[\]/);
+    assert.ok(result.formats[0]!.verification?.agreement.ok, 'verified with the compile calibration, not replaced by the options');
+    await assert.rejects(
+      compile(SUPPORT, { model, formats: ['c-array'], formatOptions: { 'c-aray': { name: 'x' } } }),
+      (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('"c-aray" in formatOptions') && err.message.includes('did you mean "c-array"'),
+    );
+    await assert.rejects(
+      compile(SUPPORT, { model, maxInputPixels: 783 }),
+      (err: unknown) => isHypertxError(err) && err.code === 'E_IMAGE_TOO_LARGE' && err.message.includes('more than 783 pixels'),
+    );
+    await assert.rejects(compile(SUPPORT, { model, maxInputPixels: 0 }), (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes('maxInputPixels'));
+  });
+
   it('an aborted signal stops the compile with E_ABORTED (kind interrupted)', async () => {
     const controller = new AbortController();
     controller.abort();

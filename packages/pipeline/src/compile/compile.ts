@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { BackendChoice } from '@hypertx/core';
 import type { LabelledImageBytes, SupportSet, UnlabelledImageBytes } from '@hypertx/data';
-import { HypertxError, isHypertxError, type StandaloneCnn } from '@hypertx/export';
+import { HypertxError, isHypertxError, usageError, type ExportOptions, type StandaloneCnn } from '@hypertx/export';
 import { DEFAULT_FORMATS, parseFormats } from '../formats.js';
 import { DEFAULT_MODEL, loadModel, type LoadedModel } from '../models.js';
 import { throwIfAborted, type ProgressCallback } from '../progress.js';
@@ -35,6 +35,13 @@ export interface CompileOptions {
   selfLabel?: boolean;
   /** TensorFlow.js backend, when none is initialised yet (default auto). */
   backend?: BackendChoice;
+  /** Refuse images with more pixels (width × height) than this, before decoding them (default 64 Mi). */
+  maxInputPixels?: number;
+  /**
+   * Format-specific write options by format id, e.g. `{ 'c-array': { name: 'glyph_model' } }` (the C
+   * symbol) or `{ onnx: { opset: 17 } }`; see each plugin. Calibration is compile's own and is kept.
+   */
+  formatOptions?: Readonly<Record<string, Omit<ExportOptions, 'calibration'>>>;
   /** Names each format's file in errors (the output path it was planned for). */
   fileName?: (format: string) => string;
   signal?: AbortSignal;
@@ -63,6 +70,7 @@ export interface CompileResult {
 
 export async function compile(input: SupportInput, options: CompileOptions = {}): Promise<CompileResult> {
   const formats = parseFormats(options.formats ?? DEFAULT_FORMATS) ?? [...DEFAULT_FORMATS];
+  const formatOptions = checkCompileOptions(options);
   const progress = options.onProgress;
   const signal = options.signal;
   const lap = stopwatch();
@@ -85,6 +93,7 @@ export async function compile(input: SupportInput, options: CompileOptions = {})
     channels: channels as 1 | 3,
     ink: options.ink ?? 'auto',
     levels: options.levels ?? 'auto',
+    ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}),
     onProgress: (p: { done: number; total: number }) => progress?.({ type: 'progress', task: 'compile', unit: 'images', done: p.done, total: p.total }),
   } as const;
   const folder = typeof input === 'string' ? input : 'folder' in input ? input.folder : undefined;
@@ -136,6 +145,7 @@ export async function compile(input: SupportInput, options: CompileOptions = {})
     const file = await exportAndVerify(inputs, format, {
       verify: options.verify !== false,
       atol: options.atol ?? 1e-4,
+      ...(formatOptions.has(format) ? { writeOptions: formatOptions.get(format) } : {}),
       ...(options.fileName ? { describe: options.fileName } : {}),
     });
     compiled.push(file);
@@ -154,6 +164,22 @@ export async function compile(input: SupportInput, options: CompileOptions = {})
     cnn,
     timingsMs: { imports, modelLoad, imageLoad, generate, exportAndVerify: exportAndVerifyMs },
   };
+}
+
+/**
+ * Usage errors before any slow work: a bad pixel limit, or format options for a format id that does
+ * not exist. Returns the format options by format id (ids read like `formats`).
+ */
+function checkCompileOptions(options: CompileOptions): Map<string, Omit<ExportOptions, 'calibration'>> {
+  const max = options.maxInputPixels;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
+    throw usageError('E_USAGE', `maxInputPixels must be a whole number ≥ 1, got ${String(max)}`);
+  }
+  const byFormat = new Map<string, Omit<ExportOptions, 'calibration'>>();
+  for (const [key, value] of Object.entries(options.formatOptions ?? {})) {
+    byFormat.set(parseFormats([key], 'formatOptions')![0]!, value);
+  }
+  return byFormat;
 }
 
 function stopwatch(): () => number {

@@ -4,7 +4,7 @@
  * in-framework outputs. Nothing touches the disk here: `writeCompiled` does that, and only with
  * files that verified.
  */
-import { HypertxError, type ExportedFile, type StandaloneCnn } from '@hypertx/export';
+import { HypertxError, type ExportedFile, type ExportOptions as PluginWriteOptions, type StandaloneCnn } from '@hypertx/export';
 import { compareOutputs, type Agreement } from './compare.js';
 import { formatPlugin } from '../formats.js';
 
@@ -46,6 +46,8 @@ export interface ExportOptions {
   verify: boolean;
   /** Tolerance on probabilities for float formats (quantised ones allow two int8 steps). */
   atol: number;
+  /** The plugin's own write options (e.g. the C array's `name`); the calibration images are always compile's. */
+  writeOptions?: Omit<PluginWriteOptions, 'calibration'>;
   /** Names the file in a mismatch error (the planned output path, when there is one). */
   describe?: (format: string) => string;
 }
@@ -54,7 +56,7 @@ export interface ExportOptions {
 export async function exportAndVerify(inputs: ExportInputs, formatId: string, options: ExportOptions): Promise<CompiledFormat> {
   const plugin = formatPlugin(formatId);
   const t0 = performance.now();
-  const exportOptions = { calibration: { pixels: inputs.rawPixels, count: inputs.count } };
+  const exportOptions: PluginWriteOptions = { ...options.writeOptions, calibration: { pixels: inputs.rawPixels, count: inputs.count } };
   const written = await plugin.write(inputs.cnn, exportOptions);
   const exportMs = performance.now() - t0;
   const model = written.find((f) => f.role === 'model') ?? written[0];

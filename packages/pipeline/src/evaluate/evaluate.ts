@@ -28,6 +28,8 @@ export interface EvaluateOptions {
   groups?: readonly string[] | 'all';
   /** Image-folder trees: `class` (root/<class>/...) or `group/class` (root/<group>/<class>/..., as Omniglot's PNG release). Default `class`. */
   layout?: FolderLayout;
+  /** Image-folder trees: refuse images with more pixels (width × height) than this, before decoding them (default 64 Mi). */
+  maxInputPixels?: number;
   episodes?: number;
   ways?: number;
   shots?: number;
@@ -82,7 +84,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const packed = existsSync(path.join(options.data, 'index.json'));
   const source: FewShotSource = packed
     ? data.loadOmniglot(options.data)
-    : await data.loadImageFolderSource(options.data, { height, width, channels: channels as 1 | 3, layout: options.layout ?? 'class', unlabeledDir: null });
+    : await data.loadImageFolderSource(options.data, { height, width, channels: channels as 1 | 3, layout: options.layout ?? 'class', unlabeledDir: null, ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}) });
   const groups = options.groups ?? (packed ? [...data.OMNIGLOT_VALIDATION_ALPHABETS] : 'all');
   const known = data.groupsOf(source);
   const whole = groups === 'all' || known.every((g) => groups.includes(g));

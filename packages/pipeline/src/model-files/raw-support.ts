@@ -16,8 +16,8 @@ export interface RawSupport {
 export async function loadRawSupport(
   dir: string,
   input: { height: number; width: number; channels: number },
-  /** `unlabeled`: a folder, or `undefined` for `<dir>/_unlabeled` when present (as compile); `null` for none. */
-  options: { unlabeled?: string | null } = { unlabeled: null },
+  /** `unlabeled`: a folder, or `undefined` for `<dir>/_unlabeled` when present (as compile); `null` for none. `maxInputPixels`: the decode limit. */
+  options: { unlabeled?: string | null; maxInputPixels?: number } = { unlabeled: null },
 ): Promise<RawSupport> {
   const identity = { scale: new Array(input.channels).fill(1), offset: new Array(input.channels).fill(0), description: 'raw' };
   const { loadSupportSet } = await import('@hypertx/data');
@@ -27,7 +27,9 @@ export async function loadRawSupport(
     channels: input.channels as 1 | 3,
     normalization: identity,
     ink: 'bright',
-    unlabeledDir: options.unlabeled === undefined ? null : options.unlabeled,
+    // Absent (undefined) means `<dir>/_unlabeled` when present, as documented above.
+    ...(options.unlabeled !== undefined ? { unlabeledDir: options.unlabeled } : {}),
+    ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}),
   });
   const raw = { classNames: set.classNames, pixels: set.images.pixels, count: set.images.count, labels: set.labels, files: set.files };
   const extra = set.unlabeled;
