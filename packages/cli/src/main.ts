@@ -78,6 +78,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--seed <n>', 'seed for anything random', parseInteger('--seed'), 0)
     .option('--no-verify', 'skip running each file in its runtime (not recommended)')
     .option('--atol <x>', 'verification tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
+    .option('--symbol <name>', 'C identifier of the c-array format\'s array (default: hypertx_model; also names <NAME>_SIZE, <NAME>_ARENA_BYTES)')
+    .addOption(maxPixelsOption())
     .addOption(backendOption())
     .option('--json', 'print one JSON object on stdout instead of text')
     .option('-q, --quiet', 'no progress on stderr')
@@ -127,6 +129,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .option('--alphabets <list|all>', 'comma-separated held-out alphabets (groups), or "all" to use a separate test dataset whole (default: the 5 validation alphabets for packed Omniglot, all for a folder tree)')
     .addOption(new Option('--layout <layout>', 'image-folder trees: <class>/<images>, or <group>/<class>/<images> (as Omniglot\'s PNG release)').choices(['class', 'group/class']).default('class'))
+    .addOption(maxPixelsOption())
     .option('--seed <n>', 'seed for episodes', parseInteger('--seed'), 1)
     .addOption(backendOption())
     .option('--json', 'print JSON')
@@ -144,6 +147,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('-s, --support <dir>', 'support folder whose images to run (class folders)')
     .option('-r, --reference <file.hxcnn>', 'the network as hypertx IR (compile -f hxcnn): compare with its float64 reference')
     .option('--atol <x>', 'tolerance on probabilities for float formats', parseNumber('--atol'), 1e-4)
+    .addOption(maxPixelsOption())
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/verify.js')));
 
@@ -158,11 +162,73 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/inspect.js')));
 
+  program
+    .command('compile-batch')
+    .summary('compile many support sets: on every core, or across machines through a Redis queue')
+    .description(
+      'Compile every support set of a folder (one sub-folder per set, each with a sub-folder per class) or of a manifest ' +
+        '(.jsonl lines {"name", "support", "unlabeled"?}) with one model and one set of formats, into <out>/<set name>/. ' +
+        'Sets already compiled with the same images, model and options are skipped, so a killed batch resumes where it stopped. ' +
+        'A set that fails is reported and the batch goes on. With --queue, the sets become jobs on a BullMQ queue served by ' +
+        '`hypertx worker` processes on any machines; images travel in the jobs and files come back through Redis.',
+    )
+    .argument('<sets>', 'folder of support-set folders, or a .jsonl manifest')
+    .requiredOption('-o, --output <dir>', 'output folder: one sub-folder per set, with its files and hypertx-set.json')
+    .option('-m, --model <path|name>', `HyperTransformer checkpoint, or a bundled model: ${models}`, 'default')
+    .option('-f, --format <list>', `comma-separated formats: ${formats}`, 'onnx,tflite')
+    .option('-j, --jobs <n>', 'compile threads on this machine (default: one per core)', parseInteger('--jobs'))
+    .option('--queue <redis-url>', 'submit to a BullMQ queue on Redis/Valkey (redis://host:port) instead of compiling here')
+    .option('--queue-name <name>', 'queue name (default hypertx-compile)')
+    .option('--timeout <seconds>', 'with --queue: give up on sets not finished after this long', parseNumber('--timeout'))
+    .option('--force', 'recompile sets whose outputs are already there')
+    .addOption(new Option('--ink <polarity>', 'how the support images are drawn').choices(['auto', 'bright', 'dark']).default('auto'))
+    .addOption(new Option('--levels <mode>', 'stretch measured paper and ink levels to the training range').choices(['auto', 'none']).default('auto'))
+    .option('--no-self-label', 'keep unlabelled images as unlabelled tokens')
+    .option('--no-verify', 'skip running each file in its runtime (not recommended)')
+    .option('--json', 'print one JSON line per set on stdout, then a summary line')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ hypertx compile-batch customers/ -o models/ -f tflite-int8\n' +
+        '  $ hypertx compile-batch sets.jsonl -o models/ --jobs 2 --json > results.jsonl\n' +
+        '  $ hypertx compile-batch customers/ -o models/ --queue redis://queue-host:6379   # with `hypertx worker` running elsewhere\n',
+    )
+    .action(lazy(() => import('./commands/compile-batch.js')));
+
+  program
+    .command('worker')
+    .summary('serve a compile queue (BullMQ on Redis/Valkey) until stopped')
+    .description(
+      'Take compile jobs from the queue that `hypertx compile-batch --queue` fills and run them on compile threads, the model ' +
+        'loaded once per thread. Run any number of workers on any machines. SIGTERM or Ctrl-C finishes the jobs in progress, then exits 0.',
+    )
+    .requiredOption('--queue <redis-url>', 'redis://host:port of the queue')
+    .option('--queue-name <name>', 'queue name (default hypertx-compile)')
+    .option('-m, --model <path|name>', `HyperTransformer checkpoint, or a bundled model: ${models} (jobs carry their own formats and options)`, 'default')
+    .option('-j, --jobs <n>', 'compile threads, and so jobs at once (default: one per core)', parseInteger('--jobs'))
+    .option('--lock-duration <ms>', 'how long a job stays this worker\'s without a heartbeat before another may take it', parseInteger('--lock-duration'), 30_000)
+    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', parseInteger('--stalled-interval'), 30_000)
+    .option('--json', 'print one JSON line per job on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(lazy(() => import('./commands/worker.js')));
+
   return program;
 }
 
 function backendOption(): Option {
   return new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'gpu', 'node', 'wasm', 'cpu']).default('auto');
+}
+
+/** Every command that decodes image files takes the same pixel limit (the library's `maxInputPixels`). */
+function maxPixelsOption(): Option {
+  return new Option('--max-pixels <n>', 'refuse images with more pixels (width × height) than this, before decoding them (default: 67108864, 64 Mi)').argParser(
+    (value: string): number => {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`--max-pixels takes a whole number ≥ 1, got "${value}".`);
+      return n;
+    },
+  );
 }
 
 function parseInteger(flag: string) {

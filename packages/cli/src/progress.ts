@@ -22,6 +22,8 @@ export interface Reporter {
 export interface ProgressBar {
   update(done: number, values?: Record<string, string | number>): void;
   stop(): void;
+  /** Prints a line (on stdout or stderr) above the bar without garbling it. */
+  print(line: string, stream?: NodeJS.WriteStream): void;
 }
 
 export function createReporter(options: { quiet: boolean }): Reporter {
@@ -41,7 +43,7 @@ export function createReporter(options: { quiet: boolean }): Reporter {
       line(`${pc.yellow('warning')} ${message}`);
     },
     bar(total, format, first = {}) {
-      if (quiet) return { update() {}, stop() {} };
+      if (quiet) return { update() {}, stop() {}, print: printLine };
       if (!err.isTTY) return lineBar(total);
       const bar = new cliProgress.SingleBar(
         { format, stream: err, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
@@ -51,6 +53,11 @@ export function createReporter(options: { quiet: boolean }): Reporter {
       live = true;
       return {
         update: (done, values) => bar.update(done, values),
+        print(text, stream = process.stdout) {
+          err.write('\r\x1b[2K'); // clear the bar's line; the next update draws it again below the text
+          stream.write(text + '\n');
+          bar.render();
+        },
         stop: () => {
           if (!live) return;
           bar.stop();
@@ -72,7 +79,12 @@ function lineBar(total: number): ProgressBar {
       process.stderr.write(`  ${done}/${total}  ${extra}\n`);
     },
     stop() {},
+    print: printLine,
   };
+}
+
+function printLine(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(text + '\n');
 }
 
 /**

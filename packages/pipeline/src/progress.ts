@@ -4,10 +4,11 @@
  * renders these events however it likes.
  */
 import { HypertxError } from '@hypertx/export';
+import type { BatchSetResult } from './batch/compile-batch.js';
 import type { CompiledFormat } from './compile/export-and-verify.js';
 
 /** Which use-case sent the event. */
-export type Task = 'compile' | 'evaluate' | 'train' | 'bn-prior' | 'stage';
+export type Task = 'compile' | 'batch' | 'evaluate' | 'train' | 'bn-prior' | 'stage';
 
 export type ProgressEvent =
   /** A milestone, in words ("Loading model default"). */
@@ -16,6 +17,8 @@ export type ProgressEvent =
   | { type: 'progress'; task: Task; unit: 'images' | 'episodes' | 'support sets'; done: number; total: number }
   /** compile: one format exported and (unless verification is off) verified, still in memory. */
   | { type: 'format'; task: 'compile'; file: CompiledFormat }
+  /** batch: one support set compiled, skipped (outputs already there) or failed; `done` of `total` sets. */
+  | { type: 'set'; task: 'batch'; result: BatchSetResult; done: number; total: number }
   /** train: the run starts (or resumes) at `step`. */
   | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on. */ backend: string; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number }
   | { type: 'train-step'; task: 'train'; step: number; steps: number; loss: number; accuracy: number; lr: number; episodesPerSecond: number }

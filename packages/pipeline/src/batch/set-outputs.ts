@@ -1,0 +1,67 @@
+/**
+ * A batch's outputs: `<out>/<set name>/` holds the set's model files and, written last,
+ * `hypertx-set.json` — the set's key, labels and files. A folder whose record has the same key
+ * and whose files all exist is done: a re-run skips it, so a killed batch resumes where it was.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '@hypertx/export';
+import type { CompiledFormat } from '../compile/export-and-verify.js';
+import { writeCompiled } from '../output/write-compiled.js';
+
+export const SET_RECORD = 'hypertx-set.json';
+
+/** What `hypertx-set.json` holds. */
+export interface SetRecord {
+  format: 'hypertx-batch-set';
+  version: 1;
+  key: string;
+  name: string;
+  labels: string[];
+  supportSetHash: string;
+  /** Files of the set, relative to its folder. */
+  files: string[];
+  formats: { format: string; bytes: number; runtime: string | null }[];
+}
+
+/** What a compile of one set produced, wherever it ran. */
+export interface SetCompilation {
+  labels: string[];
+  supportSetHash: string;
+  formats: CompiledFormat[];
+}
+
+export function setFolder(out: string, name: string): string {
+  return path.join(out, name);
+}
+
+/** True when `<out>/<name>` already holds the outputs of a compile with this key. */
+export async function isSetDone(out: string, name: string, key: string): Promise<boolean> {
+  const dir = setFolder(out, name);
+  try {
+    const record = JSON.parse(await readFile(path.join(dir, SET_RECORD), 'utf8')) as SetRecord;
+    return record.key === key && record.files.every((f) => existsSync(path.join(dir, f)));
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a set's files (each atomically), then its record: the record's presence means the set is complete. */
+export async function writeSetOutputs(out: string, name: string, key: string, compiled: SetCompilation): Promise<string[]> {
+  const dir = setFolder(out, name);
+  const written = await writeCompiled(compiled.formats, { output: dir + path.sep, baseName: name });
+  const files = written.flatMap((w) => w.paths.map((p) => path.relative(dir, p)));
+  const record: SetRecord = {
+    format: 'hypertx-batch-set',
+    version: 1,
+    key,
+    name,
+    labels: compiled.labels,
+    supportSetHash: compiled.supportSetHash,
+    files,
+    formats: compiled.formats.map((f) => ({ format: f.format, bytes: f.bytes, runtime: f.verification?.runtime ?? null })),
+  };
+  await writeFileAtomic(path.join(dir, SET_RECORD), new TextEncoder().encode(JSON.stringify(record, null, 2) + '\n'));
+  return files.map((f) => path.join(dir, f));
+}

@@ -1,0 +1,136 @@
+/**
+ * A batch through the queue: every support set not already compiled becomes one BullMQ job (job id
+ * = the set's key, so submitting twice queues nothing twice), then the submitter collects each
+ * job's result and writes the files under its own output folder. Workers need no shared
+ * filesystem: images go in the job, files come back in its result. If Redis restarts and loses
+ * jobs, they are queued again; a set that never finishes within `timeoutMs` is reported as such.
+ */
+import { HypertxError } from '@hypertx/export';
+import {
+  isSetDone,
+  prepareBatch,
+  readSupportSet,
+  supportSetKey,
+  writeSetOutputs,
+  type BatchSetResult,
+  type BatchSummary,
+  type CompileBatchOptions,
+  type SupportSetSource,
+} from '@hypertx/pipeline';
+import { DEFAULT_QUEUE_NAME, parseRedisUrl } from './connection.js';
+import { decodeResult, encodeJob, type CompileJobData, type CompileJobResult } from './jobs.js';
+import { parseSetError, withTimeout } from './worker.js';
+
+export interface SubmitOptions extends Omit<CompileBatchOptions, 'jobs'> {
+  /** `redis://host:port`. */
+  queue: string;
+  queueName?: string;
+  /** Tries per set for errors a retry may fix (a worker dying, a runtime failing); default 3. */
+  attempts?: number;
+  /** Give up on sets not finished after this long (default: wait as long as it takes). */
+  timeoutMs?: number;
+  /** How often job states are read (default 200 ms). */
+  pollMs?: number;
+}
+
+export async function submitBatch(input: string | readonly SupportSetSource[], options: SubmitOptions): Promise<BatchSummary> {
+  if (!options.out) throw new HypertxError('E_USAGE', 'submitBatch needs an output folder (out)', { kind: 'usage' });
+  const t0 = performance.now();
+  const connection = parseRedisUrl(options.queue);
+  const batch = await prepareBatch(input, options);
+  const { Queue } = await import('bullmq');
+  const queue = new Queue<CompileJobData, CompileJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  queue.on('error', () => undefined); // connection drops are retried below; each read reports its own failure
+  const total = batch.sets.length;
+  const results: BatchSetResult[] = [];
+  const report = (result: BatchSetResult) => {
+    results.push(result);
+    options.onProgress?.({ type: 'set', task: 'batch', result, done: results.length, total });
+  };
+  const jobOptions = (key: string) => ({ jobId: key, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: false, removeOnFail: false });
+
+  try {
+    try {
+      await withTimeout(queue.waitUntilReady(), 15_000);
+    } catch (err) {
+      throw new HypertxError('E_QUEUE_UNREACHABLE', `can't reach Redis at ${options.queue}: ${(err as Error).message}`, { kind: 'input', cause: err, hint: 'start Redis (or Valkey) there, or give the right --queue URL' });
+    }
+    const pending = new Map<string, { source: SupportSetSource; data: CompileJobData; started: number }>();
+    for (const source of batch.sets) {
+      const started = performance.now();
+      let set;
+      try {
+        set = await readSupportSet(source);
+      } catch (err) {
+        const e = err as HypertxError;
+        report({ name: source.name, key: '', status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message }, ms: performance.now() - started });
+        continue;
+      }
+      const key = supportSetKey(set, batch.settings);
+      if (!options.force && (await isSetDone(options.out, source.name, key))) {
+        report({ name: source.name, key, status: 'skipped', files: [], ms: performance.now() - started });
+        continue;
+      }
+      const data = encodeJob(set, batch.compileOptions);
+      const existing = await queue.getJob(key);
+      if (existing && (await existing.getState()) === 'failed') await existing.remove(); // an earlier submission's failure: try again
+      await queue.add('compile', data, jobOptions(key));
+      pending.set(key, { source, data, started });
+    }
+    options.onProgress?.({ type: 'stage', task: 'batch', message: `Queued ${pending.size} of ${total} support sets on ${options.queue}` });
+
+    const deadline = options.timeoutMs !== undefined ? performance.now() + options.timeoutMs : Infinity;
+    let unreachableSince: number | undefined;
+    while (pending.size > 0) {
+      if (options.signal?.aborted) throw new HypertxError('E_ABORTED', `batch was cancelled with ${pending.size} of ${total} sets unfinished (their jobs stay queued)`, { kind: 'interrupted' });
+      if (performance.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+      try {
+        for (const [key, entry] of pending) {
+          const job = await queue.getJob(key);
+          if (!job) {
+            // Lost (Redis restarted without persistence, or someone removed it): queue it again.
+            await queue.add('compile', entry.data, jobOptions(key));
+            continue;
+          }
+          const state = await job.getState();
+          if (state === 'completed') {
+            pending.delete(key);
+            try {
+              const files = await writeSetOutputs(options.out, entry.source.name, key, decodeResult(job.returnvalue));
+              report({ name: entry.source.name, key, status: 'compiled', labels: job.returnvalue.labels, files, ms: performance.now() - entry.started });
+            } catch (err) {
+              const e = err as HypertxError;
+              report({ name: entry.source.name, key, status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message }, ms: performance.now() - entry.started });
+            }
+            await job.remove();
+          } else if (state === 'failed') {
+            pending.delete(key);
+            report({ name: entry.source.name, key, status: 'failed', error: parseSetError(job.failedReason), ms: performance.now() - entry.started });
+            await job.remove();
+          }
+        }
+        if (unreachableSince !== undefined) options.onProgress?.({ type: 'stage', task: 'batch', message: 'Redis is back' });
+        unreachableSince = undefined;
+      } catch (err) {
+        if (unreachableSince === undefined) {
+          unreachableSince = performance.now();
+          options.onProgress?.({ type: 'stage', task: 'batch', message: `Redis unreachable (${(err as Error).message}); still waiting for ${pending.size} sets` });
+        }
+      }
+    }
+    for (const [key, entry] of pending) {
+      report({
+        name: entry.source.name,
+        key,
+        status: 'failed',
+        error: { code: 'E_QUEUE_TIMEOUT', kind: 'internal', message: `not finished within ${options.timeoutMs! / 1000} s (the job stays queued: submit again to collect it)` },
+        ms: performance.now() - entry.started,
+      });
+    }
+  } finally {
+    await queue.close().catch(() => undefined);
+  }
+  const count = (s: BatchSetResult['status']) => results.filter((r) => r.status === s).length;
+  return { results, compiled: count('compiled'), skipped: count('skipped'), failed: count('failed'), seconds: (performance.now() - t0) / 1000 };
+}
