@@ -22,8 +22,32 @@ export interface OnnxSummary {
   metadata: Record<string, string>;
   /** The parsed `hypertx` metadata entry, when present and valid JSON. */
   hypertx?: unknown;
-  /** Number of weight values stored as initializers (constants such as shapes included). */
+  /**
+   * Parameters as `countParameters` of @hypertx/export defines them: Conv and Gemm weights plus one
+   * bias per output channel, 2 per channel for each BatchNormalization; the normalisation's Mul/Add
+   * constants and shapes are not counted. The same network gives the same number in every format.
+   */
   parameters: number;
+}
+
+/** See `OnnxSummary.parameters`. */
+function countGraphParameters(model: InstanceType<typeof onnx.ModelProto>): number {
+  const dims = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', (t.dims ?? []).map(toNumber)]));
+  const size = (d: number[]) => d.reduce((n, v) => n * v, 1);
+  let total = 0;
+  for (const node of model.graph?.node ?? []) {
+    const weights = dims.get(node.input?.[1] ?? ''); // W of Conv and Gemm, scale of BatchNormalization
+    if (!weights) continue;
+    if (node.opType === 'Conv') {
+      total += size(weights) + weights[0]!; // OIHW
+    } else if (node.opType === 'Gemm') {
+      const transB = toNumber((node.attribute ?? []).find((a) => a.name === 'transB')?.i ?? 0);
+      total += size(weights) + (transB ? weights[0]! : weights[weights.length - 1]!);
+    } else if (node.opType === 'BatchNormalization') {
+      total += 2 * size(weights);
+    }
+  }
+  return total;
 }
 
 function summarizeValue(value: OnnxValueInfo): OnnxValueSummary {
@@ -57,10 +81,7 @@ export function inspectOnnx(bytes: Uint8Array, sourceName?: string): OnnxSummary
     outputs: (model.graph?.output ?? []).map(summarizeValue),
     operators: (model.graph?.node ?? []).map((n) => n.opType ?? ''),
     metadata,
-    parameters: (model.graph?.initializer ?? []).reduce(
-      (sum, t) => sum + (t.dims ?? []).reduce<number>((n, d) => n * toNumber(d), 1),
-      0,
-    ),
+    parameters: countGraphParameters(model),
   };
   if (metadata.hypertx !== undefined) {
     try {

@@ -6,6 +6,7 @@ export {
   inspectTflite,
   readTfliteMetadata,
   tfliteInvariantProblems,
+  tfliteParameterCount,
   type TfliteInfo,
   type TfliteTensorInfo,
   type TfliteOperatorInfo,

@@ -400,3 +400,26 @@ export function tfliteInvariantProblems(info: TfliteInfo): string[] {
   }
   return problems;
 }
+
+/**
+ * Parameters as `countParameters` of @hypertx/export defines them, read from the graph: CONV_2D and
+ * FULLY_CONNECTED weights plus one bias per output channel; a DEPTHWISE_CONV_2D (a BatchNorm kept as
+ * a per-channel affine map) 2 per channel, except the one that normalises the input (it reads the
+ * model input, directly or through QUANTIZE). Shape tensors and quantisation parameters don't count.
+ */
+export function tfliteParameterCount(info: TfliteInfo): number {
+  const opName = (op: TfliteOperatorInfo) => info.operatorCodes[op.opcodeIndex]?.name;
+  const inputs = new Set(info.inputs);
+  for (const op of info.operators) if (opName(op) === 'QUANTIZE' && inputs.has(op.inputs[0]!)) inputs.add(op.outputs[0]!);
+  let total = 0;
+  for (const op of info.operators) {
+    const weights = info.tensors[op.inputs[1] ?? -1]?.shape;
+    if (!weights) continue;
+    const size = weights.reduce((n, d) => n * d, 1);
+    const name = opName(op);
+    // CONV_2D weights are OHWI and FULLY_CONNECTED weights [out, in]: the first axis is the output channels.
+    if (name === 'CONV_2D' || name === 'FULLY_CONNECTED') total += size + weights[0]!;
+    else if (name === 'DEPTHWISE_CONV_2D' && !inputs.has(op.inputs[0]!)) total += 2 * size;
+  }
+  return total;
+}

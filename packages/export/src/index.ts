@@ -25,6 +25,7 @@ export {
   type BatchNormFold,
   type FoldResult,
 } from './fold.js';
+export { countParameters } from './parameters.js';
 export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
 export { hxcnnFormat } from './hxcnn-format.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';

@@ -1,14 +1,15 @@
 /**
  * Options a new user reaches for, and the messages around them: `--symbol` names the C array,
  * `--max-pixels` raises or lowers the image size limit that the huge-image hint points at, and
- * `--json` errors are pretty-printed like every other JSON result.
+ * `--json` errors are pretty-printed like every other JSON result; and docs/cli.md's `inspect`
+ * examples are what inspect prints.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT } from '../exit-codes.js';
-import { STACK_FRAME, createSmallModel, describeRun, listFiles, makeTempDir, parseJson, removeDir, runCli, supportFixture } from '../test-support/cli.js';
+import { STACK_FRAME, createSmallModel, describeRun, listFiles, makeTempDir, parseJson, removeDir, repoRoot, runCli, supportFixture } from '../test-support/cli.js';
 
 const SUPPORT = supportFixture('glyphs-5way-1shot'); // 28×28 images: 784 pixels each
 const HUGE = supportFixture('bad/huge-image');
@@ -159,5 +160,38 @@ describe('--json errors', () => {
     const json = parseJson<ErrorJson>(r);
     assert.equal(json.error.code, 'E_SUPPORT_TOO_FEW_CLASSES');
     assert.equal(r.stdout, JSON.stringify(json, null, 2) + '\n');
+  });
+});
+
+describe('docs/cli.md shows what inspect prints', () => {
+  const block = async (command: string): Promise<string[]> => {
+    const doc = await readFile(join(repoRoot, 'docs/cli.md'), 'utf8');
+    const start = doc.indexOf(`$ ${command}\n`);
+    assert.ok(start >= 0, `docs/cli.md has no \`$ ${command}\` example`);
+    const body = doc.slice(start + command.length + 3);
+    return body.slice(0, body.indexOf('```')).trimEnd().split('\n');
+  };
+
+  it('`hypertx inspect default`: every line but the file path', async () => {
+    const r = await runCli(['inspect', 'default'], { env: { NO_COLOR: '1' } });
+    assert.equal(r.code, EXIT.ok, describeRun(r));
+    const printed = r.stdout.trimEnd().split('\n');
+    const documented = await block('hypertx inspect default');
+    assert.match(documented[0]!, /^…\/packages\/pipeline\/models\/default\.hxmodel {2}HyperTransformer model/);
+    assert.equal(documented[0]!.replace(/^\S+/, ''), printed[0]!.replace(/^\S+/, ''));
+    assert.deepEqual(documented.slice(1), printed.slice(1), 'paste the output of `node packages/cli/bin/hypertx.js inspect default` into docs/cli.md');
+  });
+
+  it('`hypertx inspect glyphs.tflite` of the 5-way fixture: the same layers and parameters', async () => {
+    const out = join(work, 'doc-example');
+    const c = await runCli(['compile', SUPPORT, '-f', 'tflite', '-o', join(out, 'glyphs.tflite'), '-q']);
+    assert.equal(c.code, EXIT.ok, describeRun(c));
+    const r = await runCli(['inspect', 'glyphs.tflite'], { cwd: out, env: { NO_COLOR: '1' } });
+    assert.equal(r.code, EXIT.ok, describeRun(r));
+    const printed = r.stdout.trimEnd().split('\n');
+    const documented = await block('hypertx inspect glyphs.tflite');
+    for (const key of ['glyphs.tflite', '  input', '  outputs', '  pixels', '  labels', '  layers', '  params']) {
+      assert.equal(documented.find((l) => l.startsWith(key)), printed.find((l) => l.startsWith(key)), `the "${key.trim()}" line`);
+    }
   });
 });

@@ -15,6 +15,7 @@ export interface ModelFileSummary {
   outputs: { name: string; shape: Array<number | string>; type: string }[];
   /** Operator (or IR layer) counts in first-seen order. */
   operators: Record<string, number>;
+  /** The same count for the same network in every format: see `countParameters` in @hypertx/export. */
   parameters: number;
   /** Format-specific facts (opset, schema version, ...). */
   details: Record<string, string | number>;
@@ -64,7 +65,7 @@ function countOps(names: string[]): Record<string, number> {
 }
 
 async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
-  const { inspectTflite, readTfliteMetadata } = await import('@hypertx/export-tflite');
+  const { inspectTflite, readTfliteMetadata, tfliteParameterCount } = await import('@hypertx/export-tflite');
   let info;
   try {
     info = inspectTflite(bytes);
@@ -82,9 +83,7 @@ async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelF
   const signature = info.signatures[0];
   const named = (ids: number[], names: { name: string; tensor: number }[] | undefined) =>
     io(ids).map((v, i) => ({ ...v, name: names?.find((n) => n.tensor === ids[i])?.name ?? v.name }));
-  let parameters = 0;
-  const constTensors = info.tensors.filter((t) => t.buffer > 0 && (info.buffers[t.buffer]?.length ?? 0) > 0);
-  for (const t of constTensors) parameters += t.shape.reduce((a, b) => a * b, 1);
+  const parameters = tfliteParameterCount(info);
   const int8 = info.tensors.some((t) => t.type === 9);
   return {
     bytes,
@@ -167,15 +166,10 @@ async function readOnnx(path: string, bytes: Uint8Array): Promise<LoadedModelFil
 }
 
 async function readHxcnn(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
-  const { decodeCnn, hypertxMetadata, validate } = await import('@hypertx/export');
+  const { countParameters, decodeCnn, hypertxMetadata, validate } = await import('@hypertx/export');
   const cnn = decodeCnn(bytes, path);
   const trace = validate(cnn);
-  let parameters = 0;
-  for (const layer of cnn.layers) {
-    for (const value of Object.values(layer)) {
-      if (value && typeof value === 'object' && 'data' in value) parameters += (value as { data: Float32Array }).data.length;
-    }
-  }
+  const parameters = countParameters(cnn);
   const { height, width, channels } = cnn.input;
   return {
     bytes,
