@@ -2,23 +2,25 @@
 /**
  * Benchmark: a cold `hypertx compile` of the 5-way 1-shot fixture to ONNX and TFLite, both verified
  * in their runtimes, timed from process start to exit (a fresh `node` process per run). The
- * per-phase breakdown comes from the command's own `--json` `timingsMs`. Writes
- * bench/results/cli.json. Run with `npm run bench:cli` (builds the CLI first).
+ * per-phase breakdown comes from the command's own `--json` `timingsMs`. Writes bench/out/cli.json
+ * (not committed); --record writes bench/results/cli.json, the committed record. Run with
+ * `npm run bench:cli` (builds the CLI first; `npm run bench:cli -- --record`).
  *
  * Model: the bundled `-m default` when packages/pipeline/models/default.hxmodel exists, else an
  * untrained HyperTransformer of the same architecture (omniglot-1shot preset, 8 channels), saved
  * to a temporary file: compile time does not depend on what the weights learned.
  *
- * Usage: node tools/bench-cli.mjs [--runs 9] [--model <path|name>] [--out bench/results/cli.json]
+ * Usage: node tools/bench-cli.mjs [--runs 9] [--model <path|name>] [--record | --out <file>]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { bundledModelPath } from '@hypertx/pipeline';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from './bench-output.mjs';
 import { parseToolArgs } from './tool-args.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +35,7 @@ const { values: args } = parseToolArgs(import.meta.url, {
   options: {
     runs: { type: 'string', default: '9' },
     model: { type: 'string' },
-    out: { type: 'string', default: resolve(root, 'bench/results/cli.json') },
+    ...OUTPUT_OPTIONS,
   },
 });
 const runs = Math.max(1, Number.parseInt(args.runs, 10));
@@ -120,8 +122,7 @@ try {
     targetMs: TARGET_MS,
     withinTarget: wallMedian <= TARGET_MS,
   };
-  await mkdir(dirname(args.out), { recursive: true });
-  await writeFile(args.out, JSON.stringify(result, null, 2) + '\n');
+  await writeOutput(outputPath('cli.json', args), JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 } finally {
   await rm(work, { recursive: true, force: true });

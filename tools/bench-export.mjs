@@ -2,26 +2,26 @@
 /**
  * Benchmark: how long each registered format plugin takes to write the paper's Omniglot CNN
  * (`paperOmniglotCnn(0)`), how big the file is, and how close its runtime output is to the float64
- * reference. Writes bench/results/export.json. Run with `npm run bench:export` (builds first).
+ * reference. Writes bench/out/export.json (not committed); --record writes bench/results/export.json,
+ * the committed record. Run with `npm run bench:export` (builds first).
  *
- * Usage: node tools/bench-export.mjs [--runs 50] [--out bench/results/export.json]
+ * Usage: node tools/bench-export.mjs [--runs 50] [--record | --out <file>]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from './bench-output.mjs';
 import { parseToolArgs } from './tool-args.mjs';
-import { FormatRegistry, encodeCnn, hxcnnFormat, foldBatchNorm, runReference, writeFileAtomic } from '@hypertx/export';
+import { FormatRegistry, encodeCnn, hxcnnFormat, foldBatchNorm, runReference } from '@hypertx/export';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import { encodeOnnx, onnxFormat } from '@hypertx/export-onnx';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseToolArgs(import.meta.url, {
   options: {
     runs: { type: 'string', default: '50' },
-    out: { type: 'string', default: resolve(root, 'bench/results/export.json') },
+    ...OUTPUT_OPTIONS,
   },
 });
 const runs = Math.max(1, Number.parseInt(args.runs, 10));
@@ -180,8 +180,7 @@ const result = {
   onnxConformance: await onnxConformance(),
 };
 
-await mkdir(dirname(args.out), { recursive: true });
-await writeFileAtomic(args.out, new TextEncoder().encode(`${JSON.stringify(result, null, 2)}\n`));
+await writeOutput(outputPath('export.json', args), `${JSON.stringify(result, null, 2)}\n`);
 for (const f of formats) {
   process.stdout.write(`${f.id.padEnd(12)} ${String(f.bytes).padStart(7)} B  write ${f.write.medianMs} ms (median of ${f.write.runs})` +
     (f.maxAbsDiffVsReference ? `  |Δlogits| ${f.maxAbsDiffVsReference.logits.toExponential(2)} (${f.runtime})` : '') + '\n');

@@ -1,7 +1,7 @@
 // Every script in tools/ teaches its usage on --help and refuses a bad flag in one line (exit 2).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,11 @@ import { headerComment } from '../../tools/tool-args.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Scripts start with a shebang; the other modules in tools/ (tool-args.mjs, svg-chart.mjs, ...) are libraries.
 const isScript = (file) => readFileSync(path.join(root, file), 'utf8').startsWith('#!');
-const scripts = ['tools', 'tools/results']
+// Package benchmarks (packages/*/bench/) are scripts of the same kind.
+const packageBenches = readdirSync(path.join(root, 'packages'))
+  .map((p) => `packages/${p}/bench`)
+  .filter((dir) => existsSync(path.join(root, dir)));
+const scripts = ['tools', 'tools/results', ...packageBenches]
   .flatMap((dir) => readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.mjs')).map((f) => `${dir}/${f}`))
   .filter(isScript);
 const run = (script, ...args) => spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });

@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 /**
- * Evaluates trained models on the held-out Omniglot alphabets and writes
- * bench/results/omniglot-eval.json (used by docs/results.md and the plots).
+ * Evaluates trained models on the held-out Omniglot alphabets. Writes bench/out/omniglot-eval.json
+ * (not committed); with --record, bench/results/omniglot-eval.json, the record docs/results.md and
+ * the plots use.
  *
  *   node tools/results/eval-omniglot.mjs --data <omniglot dir> --run name=path [--run name=path ...]
- *        [--episodes 1000] [--only 5w1s,20w1s] [--engine onnx]
+ *        [--episodes 1000] [--only 5w1s,20w1s] [--engine onnx] [--record | --out <file>]
  *
  * Each run is a .hxmodel/.hxckpt file. HyperTransformers are measured as exported ONNX files in
  * onnxruntime-node (support-set BatchNorm, as compiled files run) and, for comparison with the paper,
- * in TF.js with transductive BatchNorm; ProtoNets in TF.js. Results merge into the existing file.
+ * in TF.js with transductive BatchNorm; ProtoNets in TF.js. Results merge into the file written (or,
+ * when it does not exist yet, into a copy of the committed record).
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
 import { evaluate, inspectFile } from '@hypertx/pipeline';
+import { OUTPUT_OPTIONS, outputPath, readMergeBase, writeOutput } from '../bench-output.mjs';
 import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +28,7 @@ const { values } = parseToolArgs(import.meta.url, {
     episodes: { type: 'string', default: '1000' },
     only: { type: 'string' },
     engine: { type: 'string', default: 'onnx' },
-    out: { type: 'string', default: path.join(root, 'bench/results/omniglot-eval.json') },
+    ...OUTPUT_OPTIONS,
   },
 });
 
@@ -50,7 +51,8 @@ const episodesCount = Number(values.episodes);
 const queries = 5;
 
 const source = holdOutGroups(loadOmniglot(values.data), OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
-const results = existsSync(values.out) ? JSON.parse(await readFile(values.out, 'utf8')) : { results: {} };
+const outFile = outputPath('omniglot-eval.json', values);
+const results = (await readMergeBase(outFile, 'omniglot-eval.json')) ?? { results: {} };
 results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
 results.protocol = {
   split: `Omniglot background; held out alphabets: ${OMNIGLOT_VALIDATION_ALPHABETS.join(', ')} (${source.classes.length} characters)`,
@@ -99,7 +101,6 @@ for (const spec of values.run) {
       entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel ?? (m.engine !== 'tfjs'), mean: r.accuracy, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
       console.error(`${name} ${s.id} ${m.key}: ${(r.accuracy * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
     }
-    await mkdir(path.dirname(values.out), { recursive: true });
-    await writeFile(values.out, JSON.stringify(results, null, 2) + '\n');
+    await writeOutput(outFile, JSON.stringify(results, null, 2) + '\n');
   }
 }

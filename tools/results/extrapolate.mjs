@@ -12,11 +12,12 @@
  * Fit runs trained from scratch: a staged run's curve starts from a trained model, and a power law
  * fitted to its few steep first points says nothing about its future.
  *
- * Merges into bench/results/extrapolation.json.
+ * Merges into bench/out/extrapolation.json (not committed; started from a copy of the committed
+ * record when it does not exist yet); --record merges into bench/results/extrapolation.json, --out
+ * into another file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { OUTPUT_OPTIONS, outputPath, readMergeBase, writeOutput } from '../bench-output.mjs';
 import { parseToolArgs } from '../tool-args.mjs';
 import { fileURLToPath } from 'node:url';
 import { readSegment } from './lineage.mjs';
@@ -30,7 +31,7 @@ const { values } = parseToolArgs(import.meta.url, {
     until: { type: 'string', default: '0.8' },
     // Fit only points after this many episodes (the flatter tail of a long lineage).
     from: { type: 'string', default: '0' },
-    out: { type: 'string', default: path.join(root, 'bench/results/extrapolation.json') },
+    ...OUTPUT_OPTIONS,
   },
 });
 const target = Number(values.target);
@@ -72,8 +73,8 @@ async function readSegments(spec) {
   return { points, last, spent, rate: rates[rates.length >> 1] };
 }
 
-const outFile = values.out;
-const results = existsSync(outFile) ? JSON.parse(await readFile(outFile, 'utf8')).results ?? {} : {};
+const outFile = outputPath('extrapolation.json', values);
+const results = (await readMergeBase(outFile, 'extrapolation.json'))?.results ?? {};
 for (const spec of values.run) {
   const [name, dirs] = spec.split('=');
   const { points, last, spent, rate } = await readSegments(dirs);
@@ -101,4 +102,4 @@ for (const spec of values.run) {
       `${(target * 100).toFixed(0)} % after ≈ ${Number.isFinite(episodes) ? episodes.toExponential(1) : '∞'} episodes (${r.hoursAtThatRate?.toExponential(1) ?? '∞'} h at ${rate?.toFixed(0)} episodes/s)`,
   );
 }
-await writeFile(outFile, JSON.stringify({ benchmark: 'extrapolation', date: new Date().toISOString(), note: 'validation: 300 fixed 5-way 1-shot episodes of the held-out alphabets', results }, null, 2) + '\n');
+await writeOutput(outFile, JSON.stringify({ benchmark: 'extrapolation', date: new Date().toISOString(), note: 'validation: 300 fixed 5-way 1-shot episodes of the held-out alphabets', results }, null, 2) + '\n');

@@ -10,13 +10,14 @@
  *          little sensor noise, like phone photos of paper).
  * Both support folders go through the pipeline's compile (what `hypertx compile` runs: ink auto-detected,
  * ONNX verified in onnxruntime-node), and each file is run on RAW query images of its own polarity,
- * so the inversion and levels baked into its input normalisation do all the mapping. Writes
- * bench/results/ink-polarity.json with both accuracies and their paired difference (95% CIs).
+ * so the inversion and levels baked into its input normalisation do all the mapping. Writes both
+ * accuracies and their paired difference (95% CIs) to bench/out/ink-polarity.json (not committed);
+ * --record writes bench/results/ink-polarity.json, the record docs/cli.md quotes.
  *
- *   node tools/results/ink-polarity.mjs [--episodes 1000] [--ways 5] [--shots 1] [--model default] [--noise 12] [--out file]
+ *   node tools/results/ink-polarity.mjs [--episodes 1000] [--ways 5] [--shots 1] [--model default] [--noise 12] [--record | --out file]
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ import sharp from 'sharp';
 import { meanAndCi95 } from '@hypertx/core';
 import { createEpisodeSampler, holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS, Random } from '@hypertx/data';
 import { compile, loadModel, verifyModelFile, writeCompiled } from '@hypertx/pipeline';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../bench-output.mjs';
 import { parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,7 +40,7 @@ const { values } = parseToolArgs(import.meta.url, {
     seed: { type: 'string', default: '61' },
     // Peak-to-peak sensor noise added to the dark images, in grey levels.
     noise: { type: 'string', default: '12' },
-    out: { type: 'string', default: path.join(root, 'bench/results/ink-polarity.json') },
+    ...OUTPUT_OPTIONS,
   },
 });
 const model = await loadModel(values.model, { backend: 'wasm' });
@@ -159,5 +161,5 @@ const out = {
   darkImageNoise: Number(values.noise),
   seconds: Math.round((performance.now() - t0) / 1000),
 };
-await writeFile(values.out, JSON.stringify(out, null, 2) + '\n');
-console.error(`dark − light: ${(diff.mean * 100).toFixed(2)} ± ${(diff.ci95 * 100).toFixed(2)} points → ${path.relative(root, values.out)}`);
+console.error(`dark − light: ${(diff.mean * 100).toFixed(2)} ± ${(diff.ci95 * 100).toFixed(2)} points`);
+await writeOutput(outputPath('ink-polarity.json', values), JSON.stringify(out, null, 2) + '\n');

@@ -1,23 +1,27 @@
 #!/usr/bin/env node
 /**
- * Benchmark of @hypertx/core on this machine → bench/results/core.json (npm run bench:core).
- * Training episodes/s (omniglot-1shot: 20-way, 1 shot, 3 queries, 8 channels) at several
- * episodes-per-step, generation latency from a loaded model, peak memory, and a kernel profile.
+ * Benchmark of @hypertx/core on this machine: training episodes/s (omniglot-1shot: 20-way, 1 shot,
+ * 3 queries, 8 channels) at several episodes-per-step, generation latency from a loaded model, peak
+ * memory, and a kernel profile.
+ *
+ *   npm run bench:core [-- --record | -- --out <file>]      (node packages/core/bench/conv.mjs after a build)
+ *
+ * Writes bench/out/core.json (not committed); --record writes bench/results/core.json, the record
+ * the core README quotes. HYPERTX_BACKEND picks the backend (default wasm).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import {
   Trainer, createHyperTransformer, generate, initBackend, loadModel, makeSyntheticEpisode, preset, saveModel, tf,
 } from '../dist/index.js';
 // Internals measured here (the two forms of the generated convs): a package's own bench may import them.
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../../../tools/bench-output.mjs';
+import { parseToolArgs } from '../../../tools/tool-args.mjs';
 import { episodeConv2d, episodeConv2dIm2col } from '../dist/ops/conv.js';
 import { maxPool } from '../dist/ops/pool.js';
 
-parseArgs({ options: {} });
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const { values: args } = parseToolArgs(import.meta.url, { options: OUTPUT_OPTIONS });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 let peakRss = 0;
@@ -151,6 +155,5 @@ const out = {
   generation: { fromLoadedModel: true, results: generation, targetMs20Way: 10, met: generation[1].medianMs <= 10 },
   memory: { peakRssMB: +(peakRss / 2 ** 20).toFixed(1), tfMemory: tf.memory() },
 };
-await mkdir(join(root, 'bench/results'), { recursive: true });
-await writeFile(join(root, 'bench/results/core.json'), JSON.stringify(out, null, 2) + '\n');
+await writeOutput(outputPath('core.json', args), JSON.stringify(out, null, 2) + '\n');
 console.log(JSON.stringify({ bestTraining: out.bestTraining, generation: out.generation.results.map((g) => [g.ways, g.medianMs]) }));

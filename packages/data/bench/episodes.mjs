@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// Benchmark of @hypertx/data: Omniglot load time, episode sampling throughput, support-set
-// loading, plus a pixel 1-nearest-neighbour baseline (how hard the episodes are).
-// Writes bench/results/data.json (medians of repeated runs). Run: npm run bench:data
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * Benchmark of @hypertx/data: Omniglot load time, episode sampling throughput, support-set
+ * loading, plus a pixel 1-nearest-neighbour baseline (how hard the episodes are); medians of
+ * repeated runs. The Omniglot parts read the packed background split from HYPERTX_OMNIGLOT_DIR.
+ *
+ *   npm run bench:data [-- --record | -- --out <file>]      (node packages/data/bench/episodes.mjs after a build)
+ *
+ * Writes bench/out/data.json (not committed); --record writes bench/results/data.json, the
+ * committed record.
+ */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../../../tools/bench-output.mjs';
+import { parseToolArgs } from '../../../tools/tool-args.mjs';
 import { createEpisodeSampler, createGlyphSource, holdOutGroups, loadOmniglot, loadSupportSet, OMNIGLOT_VALIDATION_ALPHABETS } from '../dist/index.js';
 
+const { values: args } = parseToolArgs(import.meta.url, { options: OUTPUT_OPTIONS });
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const omniglotDir = resolve(repoRoot, process.env.HYPERTX_OMNIGLOT_DIR ?? '../shared/datasets/omniglot-background');
 const REPEATS = 5;
@@ -118,7 +128,5 @@ for (let r = 0; r < REPEATS; r++) {
 }
 result.loadSupportSet = { fixture: 'fixtures/support/glyphs-20way-1shot (20 PNGs)', ms: { median: round(median(supportRuns)), runs: supportRuns.map((x) => round(x)) } };
 
-const out = join(repoRoot, 'bench/results/data.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+await writeOutput(outputPath('data.json', args), JSON.stringify(result, null, 2) + '\n');
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -8,12 +8,15 @@
  *   weights only  int8 weights and biases, activations kept real (only the softmax output is int8);
  *   logits only   int8 weights and the int8 logits tensor, hidden activations real;
  *   margins       the full graph with other calibration headroom (hidden / logits).
- * Writes bench/results/int8-error-budget.json.   node packages/export-tflite/bench/int8-error-budget.mjs
+ *
+ *   node packages/export-tflite/bench/int8-error-budget.mjs [--record | --out <file>]   (after a build)
+ *
+ * Writes bench/out/int8-error-budget.json (not committed); --record writes
+ * bench/results/int8-error-budget.json, the record the export-tflite README quotes.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../../../tools/bench-output.mjs';
+import { parseToolArgs } from '../../../tools/tool-args.mjs';
 import { runReference } from '@hypertx/export';
 import { randomCnn, randomPixels } from '@hypertx/export/testing';
 // This package's internals (the int8 graph before serialisation, its simulator): a package's own bench may import them.
@@ -21,8 +24,7 @@ import { buildTfliteGraph } from '../dist/tflite-format.js';
 import { simulateGraph } from '../dist/simulate.js';
 import { TensorType } from '../dist/schema.js';
 
-parseArgs({ options: {} });
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const { values: args } = parseToolArgs(import.meta.url, { options: OUTPUT_OPTIONS });
 
 const BATCH = 4;
 const STEP = 1 / 256;
@@ -84,7 +86,7 @@ const summary = Object.fromEntries(
   }),
 );
 console.table(summary);
-await writeFile(
-  path.join(root, 'bench/results/int8-error-budget.json'),
+await writeOutput(
+  outputPath('int8-error-budget.json', args),
   JSON.stringify({ benchmark: 'int8-error-budget', date: new Date().toISOString(), unit: 'output steps (1/256) of max |Δp| vs the float64 reference', models: MODELS, imagesPerModel: BATCH, summary }, null, 2) + '\n',
 );

@@ -2,23 +2,24 @@
 /**
  * Benchmark: the paper's Omniglot CNN (`paperOmniglotCnn(0)`) through the TFLite plugins —
  * file sizes (float32, int8, int8 I/O, C source), write time, LiteRT.js load/compile and per-image
- * inference time, and accuracy vs the float64 reference. Writes bench/results/tflite.json.
- * Run with `npm run bench:tflite` (builds first). Usage: node tflite.mjs [--runs 30]
+ * inference time, and accuracy vs the float64 reference.
+ *
+ *   npm run bench:tflite [-- --runs 30] [-- --record | -- --out <file>]   (node packages/export-tflite/bench/tflite.mjs after a build)
+ *
+ * Writes bench/out/tflite.json (not committed); --record writes bench/results/tflite.json, the
+ * committed record.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../../../tools/bench-output.mjs';
+import { parseToolArgs } from '../../../tools/tool-args.mjs';
 import { runReference } from '@hypertx/export';
 import { paperOmniglotCnn, randomPixels } from '@hypertx/export/testing';
 import { cArrayFormat, createRunner, estimateArena, exportTflite } from '@hypertx/export-tflite';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });
+const { values: args } = parseToolArgs(import.meta.url, { options: { runs: { type: 'string', default: '30' }, ...OUTPUT_OPTIONS } });
 const runs = Math.max(1, Number.parseInt(args.runs, 10));
-const out = resolve(root, 'bench/results/tflite.json');
+const out = outputPath('tflite.json', args);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -92,6 +93,5 @@ for (const [name, bytes] of [['float32', f32], ['int8', i8]]) {
   };
 }
 
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+await writeOutput(out, JSON.stringify(result, null, 2) + '\n');
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
