@@ -213,6 +213,37 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .action(lazy(() => import('./commands/worker.js')));
 
+  program
+    .command('serve')
+    .summary('serve compiles over HTTP, with a web page: POST images, get verified model files')
+    .description(
+      'Start an HTTP server: POST /v1/compile takes a few labelled images per class (multipart) and answers with the ' +
+        'verified files (JSON, or one file\'s bytes); a web page at / lets you drop or draw images, compile, download and try the model. ' +
+        'Models load once at start-up. SIGTERM or Ctrl-C stops taking requests, finishes those in flight, then exits 0. See docs/serve.md.',
+    )
+    .option('--host <host>', 'interface to listen on; anything but loopback needs --token or --insecure', '127.0.0.1')
+    .option('-p, --port <n>', 'port (0: any free port; the URL is printed)', parseInteger('--port'), 8080)
+    .option('--token <token>', 'bearer token every /v1 request must carry (default: $HYPERTX_TOKEN; prefer the variable: flags show in ps)')
+    .option('--insecure', 'listen on a non-loopback host without a token (when a proxy in front authenticates)')
+    .option('-m, --models <list>', `comma-separated models to load at start-up, bundled (${models}) or .hxmodel files; the first is the default`, 'default')
+    .option('--max-concurrent <n>', 'compiles at once (each keeps one core busy)', parseInteger('--max-concurrent'), 1)
+    .option('--max-queue <n>', 'compile requests admitted beyond those running, then 503 + Retry-After', parseInteger('--max-queue'), 8)
+    .option('--max-request-bytes <n>', 'bytes of one request (default 16 MiB)', parseInteger('--max-request-bytes'))
+    .option('--max-file-bytes <n>', 'bytes of one image (default 4 MiB)', parseInteger('--max-file-bytes'))
+    .option('--max-classes <n>', 'classes in one request', parseInteger('--max-classes'), 20)
+    .option('--max-images-per-class <n>', 'labelled images per class', parseInteger('--max-images-per-class'), 50)
+    .option('--max-pixels <n>', 'pixels (width × height) of one image, checked before decoding (default 16777216, 16 Mi)', parseInteger('--max-pixels'))
+    .option('--json', 'log JSON lines on stdout (Fastify\'s request log, and {"event":"listening","url"})')
+    .option('-q, --quiet', 'no line per request')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ hypertx serve                                   # http://127.0.0.1:8080, open it in a browser\n' +
+        '  $ HYPERTX_TOKEN=$(openssl rand -hex 24) hypertx serve --host 0.0.0.0 --port 80\n' +
+        '  $ curl -F class:cat=@cat.png -F class:dog=@dog.png http://127.0.0.1:8080/v1/compile\n',
+    )
+    .action(lazy(() => import('./commands/serve.js')));
+
   return program;
 }
 
