@@ -4,11 +4,12 @@
 //
 // The images are read into memory first, as a server would hold an upload or rows of a database:
 // compile never sees a path. Without arguments it uses the glyph fixtures of this repository.
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImageBytes } from '@hypertx/data';
-import { compile } from '@hypertx/pipeline';
+import { compile, isHypertxError } from '@hypertx/pipeline';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -33,6 +34,11 @@ async function readSupport(dir) {
 async function main() {
   const [folderArg, queryArg] = process.argv.slice(2);
   const folder = folderArg ? path.resolve(folderArg) : path.join(fixtures, 'support/glyphs-5way-1shot');
+  if (!folderArg && !existsSync(folder)) {
+    // Outside the hypertx repository there are no fixtures: the folder is yours to give.
+    console.error('usage: node compile-in-memory.mjs <support-folder> [query-image]   (one sub-folder of images per class)');
+    process.exit(2);
+  }
   // A query image drawn by someone else; for another support folder, its first image stands in.
   const support = await readSupport(folder);
   const query = queryArg
@@ -58,12 +64,12 @@ async function main() {
   // The exported model takes raw pixels (float32 0–255, NHWC) and normalises them itself, so the
   // query is only decoded and resized to the model's input, exactly as compile decoded the support.
   const { height, width, channels } = result.cnn.input;
-  const raw = await decodeImageBytes(await readFile(query), query, { height, width, channels });
+  const raw = await decodeImageBytes(await readFile(query), query, { height, width, channels: channels === 3 ? 3 : 1 });
   const session = await InferenceSession.create(onnx.files[0].bytes);
   try {
     const pixels = new Tensor('float32', Float32Array.from(raw), [1, height, width, channels]);
     const outputs = await session.run({ [session.inputNames[0]]: pixels });
-    const probabilities = outputs.probabilities.data;
+    const probabilities = Float32Array.from(outputs.probabilities.data, Number);
     let top = 0;
     for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[top]) top = c;
     const expected = path.basename(path.dirname(query));
@@ -80,9 +86,8 @@ try {
 } catch (err) {
   // hypertx errors carry a code and a kind, and a message that names the file or value at fault;
   // file-system errors name theirs too. Anything else is a bug: let it show its stack.
-  const typed = err instanceof Error && typeof err.code === 'string' && (typeof err.kind === 'string' || typeof err.syscall === 'string');
-  if (!typed) throw err;
+  if (!isHypertxError(err) && !(err instanceof Error && 'syscall' in err)) throw err;
   console.error(`error: ${err.message}`);
-  if (err.hint) console.error(`hint:  ${err.hint}`);
+  if (isHypertxError(err) && err.hint) console.error(`hint:  ${err.hint}`);
   process.exitCode = 1;
 }

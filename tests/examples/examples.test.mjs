@@ -1,13 +1,17 @@
-// The examples in examples/ run as users would run them, and the README that shows them shows them
-// verbatim. Needs the workspace packages built (`npm test` builds first).
+// The examples in examples/ run as users would run them, each from a folder of its own, and the
+// READMEs show them verbatim: every JavaScript/TypeScript block of README.md and of each package's
+// README is an example file that a test here runs. Needs the workspace packages built (`npm test`
+// builds first) and, for the queue examples, redis-server.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_RUNS, SERVICE_EXAMPLES, taggedExamples, untaggedCode } from './example-runs.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = path.join(ROOT, 'examples/compile-in-memory.mjs');
@@ -61,22 +65,117 @@ describe('examples/compile-in-memory.mjs', () => {
   });
 });
 
+const READMES = ['README.md', ...readdirSync(path.join(ROOT, 'packages')).map((p) => `packages/${p}/README.md`)].filter((f) => existsSync(path.join(ROOT, f)));
+
 describe('README examples', () => {
-  test('every code block tagged with an example file in packages/pipeline/README.md is that file, verbatim', () => {
-    const readme = readFileSync(path.join(ROOT, 'packages/pipeline/README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/^<!-- example: (\S+) -->\n```\w*\n([\s\S]*?)^```$/gm)];
-    assert.ok(blocks.length > 0, 'no `<!-- example: <file> -->` block in packages/pipeline/README.md');
-    for (const [, file, code] of blocks) {
-      const source = path.join(ROOT, file);
-      assert.ok(existsSync(source), `packages/pipeline/README.md shows ${file}, which does not exist`);
-      assert.equal(code, readFileSync(source, 'utf8'), `packages/pipeline/README.md: the block of ${file} differs from the file; paste the file again`);
+  test('every package README and the root README are checked', () => {
+    for (const pkg of ['export', 'export-onnx', 'export-tflite', 'data', 'core', 'pipeline', 'cli']) assert.ok(READMES.includes(`packages/${pkg}/README.md`), pkg);
+  });
+
+  for (const readme of READMES) {
+    test(`${readme}: every JavaScript/TypeScript block is an example file, shown verbatim`, () => {
+      const text = readFileSync(path.join(ROOT, readme), 'utf8');
+      assert.deepEqual(untaggedCode(text), [], `${readme}: put the code in examples/<name>.mjs, run it in tests/examples/example-runs.mjs, and tag the block with <!-- example: examples/<name>.mjs -->`);
+      const tags = [...text.matchAll(/<!-- example: (\S+) -->/g)].length;
+      const blocks = taggedExamples(text);
+      assert.equal(blocks.length, tags, `${readme}: an \`<!-- example: … -->\` comment must be directly followed by its \`\`\` block`);
+      for (const { file, lang, code } of blocks) {
+        const source = path.join(ROOT, file);
+        assert.ok(existsSync(source), `${readme} shows ${file}, which does not exist`);
+        assert.equal(lang, 'js', `${readme}: ${file} is shown as \`\`\`${lang}; examples are .mjs files shown as \`\`\`js`);
+        assert.equal(code, readFileSync(source, 'utf8'), `${readme}: the block of ${file} differs from the file; paste the file again`);
+      }
+    });
+  }
+
+  test('every example file is shown in a README and run by a test', () => {
+    const shown = new Set(READMES.flatMap((f) => taggedExamples(readFileSync(path.join(ROOT, f), 'utf8')).map((b) => b.file)));
+    for (const file of readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.mjs'))) {
+      const rel = `examples/${file}`;
+      assert.ok(shown.has(rel), `${rel} is in no README`);
+      assert.ok(EXAMPLE_RUNS[rel] || SERVICE_EXAMPLES.has(rel), `${rel} has no entry in tests/examples/example-runs.mjs`);
     }
   });
 
-  test('every example: comment precedes a code block (a tag that matches nothing is an error)', () => {
-    const readme = readFileSync(path.join(ROOT, 'packages/pipeline/README.md'), 'utf8');
-    const tags = [...readme.matchAll(/<!-- example: (\S+) -->/g)].length;
-    const tagged = [...readme.matchAll(/^<!-- example: \S+ -->\n```/gm)].length;
-    assert.equal(tagged, tags, 'an `<!-- example: … -->` comment must be directly followed by its ``` block');
+  test('examples import hypertx packages by name, never by path', () => {
+    for (const file of readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.mjs'))) {
+      const imports = [...readFileSync(path.join(ROOT, 'examples', file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+      for (const spec of imports) assert.ok(/^(node:|@hypertx\/|onnxruntime-node$)/.test(spec), `examples/${file} imports ${spec}`);
+    }
   });
 });
+
+describe('each example runs, from a folder of its own', () => {
+  for (const [file, run] of Object.entries(EXAMPLE_RUNS)) {
+    if (file === 'examples/compile-in-memory.mjs') continue; // run with its own checks above
+    test(`node ${file}`, { timeout: TIMEOUT }, async () => {
+      const tmp = await mkdtemp(path.join(tmpdir(), 'hypertx-example-'));
+      try {
+        const result = await node([path.join(ROOT, file), ...run.args(tmp)], tmp);
+        assert.equal(result.code, 0, show(result));
+        for (const pattern of run.stdout) assert.match(result.stdout, pattern, show(result));
+        for (const written of run.files ?? []) assert.ok(existsSync(path.join(tmp, written)), `${file} did not write ${written}\n${show(result)}`);
+        assert.doesNotMatch(result.stderr, /^\s+at /m, show(result));
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('the queue examples, with a real Redis', () => {
+  test('a worker and a submitter compile two support sets; Ctrl-C stops the worker with exit 0', { timeout: TIMEOUT }, async () => {
+    const probe = spawnSync('redis-server', ['--version']);
+    assert.ok(!probe.error && probe.status === 0, 'redis-server is not installed: the queue examples need a real Redis (Debian: apt-get install redis-server; .ci/run installs it)');
+    const tmp = await mkdtemp(path.join(tmpdir(), 'hypertx-example-queue-'));
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+    let worker;
+    try {
+      await waitForPort(port);
+      await cp(SUPPORT, path.join(tmp, 'sets', 'five-way'), { recursive: true });
+      await cp(path.join(ROOT, 'fixtures/support/glyphs-5way-5shot'), path.join(tmp, 'sets', 'five-shot'), { recursive: true });
+      const url = `redis://127.0.0.1:${port}`;
+      worker = spawn(process.execPath, [path.join(ROOT, 'examples/queue-worker.mjs'), url], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      let workerOut = '';
+      worker.stdout.setEncoding('utf8').on('data', (d) => (workerOut += d));
+      worker.stderr.setEncoding('utf8').on('data', (d) => (workerOut += d));
+      const workerExit = new Promise((resolve) => worker.on('exit', (code, signal) => resolve({ code, signal })));
+      const submit = await node([path.join(ROOT, 'examples/queue-submit.mjs'), 'sets', url], tmp);
+      assert.equal(submit.code, 0, show(submit));
+      assert.match(submit.stdout, /^2 compiled, 0 already there, 0 failed$/m, show(submit));
+      for (const set of ['five-way', 'five-shot']) assert.ok(existsSync(path.join(tmp, 'out', set, `${set}_int8.tflite`)), `out/${set}/${set}_int8.tflite\n${workerOut}`);
+      worker.kill('SIGINT');
+      const exit = await workerExit;
+      assert.equal(exit.code, 0, `worker: ${JSON.stringify(exit)}\n${workerOut}`);
+      assert.match(workerOut, /"type":"completed"/);
+    } finally {
+      if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+      redis.kill('SIGTERM');
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`redis-server did not listen on ${port}`);
+}

@@ -20,6 +20,7 @@ import {
   type Pool2dLayer,
   type StandaloneCnn,
 } from '@hypertx/export';
+import type { OnnxModelObject } from './model-object.js';
 import { IR_VERSION, resolveOptions, type OnnxExportOptions } from './options.js';
 import {
   attribute,
@@ -87,7 +88,8 @@ function onnxPads(inShape: ActivationShape, kh: number, kw: number, stride: numb
 }
 
 export interface BuiltOnnx {
-  model: OnnxModel;
+  /** The ModelProto as a plain object (see model-object.ts for why it has a type of its own). */
+  model: OnnxModelObject;
   opset: number;
   /** The (possibly BN-folded) IR that the graph expresses. */
   ir: StandaloneCnn;
@@ -222,12 +224,13 @@ export function buildOnnxModel(source: StandaloneCnn, options: OnnxExportOptions
     },
     metadataProps: [{ key: METADATA_KEY, value: JSON.stringify(metadata) }],
   };
-  return { model: proto, opset: resolved.opset, ir: model };
+  // Every field is built from numbers, strings and bytes above, so the plain shape is exact.
+  return { model: proto as unknown as OnnxModelObject, opset: resolved.opset, ir: model };
 }
 
 /** Encodes a StandaloneCnn as ONNX bytes. */
 export function encodeOnnx(model: StandaloneCnn, options: OnnxExportOptions | ExportOptions = {}): Uint8Array {
-  const { model: proto } = buildOnnxModel(model, options);
+  const proto = buildOnnxModel(model, options).model as OnnxModel;
   const problem = onnx.ModelProto.verify(proto);
   if (problem) {
     throw new HypertxError('E_ONNX_INTERNAL', `the ONNX ModelProto built for this model does not verify: ${problem}`, { kind: 'internal' });

@@ -10,6 +10,7 @@ export {
   METADATA_KEY,
   type BuiltOnnx,
 } from './build-model.js';
+export type { OnnxModelObject, OnnxGraphObject, OnnxNodeObject, OnnxAttributeObject, OnnxTensorObject, OnnxValueInfoObject } from './model-object.js';
 export { createOnnxRunner } from './runner.js';
 export { inspectOnnx, type OnnxSummary, type OnnxValueSummary } from './inspect.js';
 export {
