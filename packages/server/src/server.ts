@@ -9,7 +9,7 @@ import multipart from '@fastify/multipart';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { decodeImageBytes } from '@hypertx/data';
 import { compile, formatDisplayName, formatIds, formatPlugin, isHypertxError, parseFormats, runModelBytes, type CompileResult } from '@hypertx/pipeline';
-import { negotiate, MEDIA_TYPES, OCTET_STREAM } from './accept.js';
+import { negotiate, OCTET_STREAM } from './accept.js';
 import { ResultCache, type CachedFile, type CachedResult } from './cache.js';
 import { ApiError, toHttpError } from './errors.js';
 import { CompileGate, type GateStats } from './gate.js';
@@ -322,7 +322,7 @@ function compileSettings(upload: Upload, query: Record<string, string | string[]
       formats = [negotiated.format];
     } else if (formats.length !== 1) {
       throw new ApiError(406, 'E_NOT_ACCEPTABLE', `Accept: ${OCTET_STREAM} answers with one file: name its format (format=tflite)`, {
-        field: 'format',
+        field: listed.length ? formatField : 'format',
         hint: `Add ?format=<one of ${formatIds().join(', ')}>, or ask for JSON to get several formats.`,
       });
     }
@@ -483,8 +483,7 @@ function sendRaw(reply: FastifyReply, entry: CachedResult, result: CompileResult
 }
 
 function mediaTypeOf(file: CachedFile): string {
-  if (file.role === 'source' || file.role === 'header' || file.name.endsWith('.cc') || file.name.endsWith('.h')) return 'text/plain; charset=utf-8';
-  return Object.entries(MEDIA_TYPES).find(([, format]) => format === file.format)?.[0] ?? OCTET_STREAM;
+  return file.role === 'source' || file.role === 'header' ? 'text/plain; charset=utf-8' : OCTET_STREAM;
 }
 
 function cachedOr404(cache: ResultCache, id: string): CachedResult {
