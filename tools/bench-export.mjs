@@ -187,4 +187,3 @@ for (const f of formats) {
 }
 process.stdout.write(`onnx conformance: ${JSON.stringify(result.onnxConformance)}\n`);
 for (const s of skipped) process.stdout.write(`skipped ${s.id}: ${s.reason}\n`);
-process.stdout.write(`wrote ${args.out}\n`);
