@@ -60,8 +60,11 @@ function showError(err) {
 
 // ---- drawing pads -----------------------------------------------------------------------------
 
-/** A canvas to draw on with the mouse, a pen or a finger. `ink` is 'dark' (black on white) or 'bright'. */
-function makePad(canvas, ink = 'dark') {
+/**
+ * A canvas to draw on with the mouse, a pen or a finger. `ink` is 'bright' (white chalk on black, as
+ * the models were trained on) or 'dark' (black pen on white).
+ */
+function makePad(canvas, ink = 'bright') {
   const ctx = canvas.getContext('2d');
   let drawing = false;
   let dirty = false;
@@ -290,7 +293,7 @@ function renderResult(result) {
         button.type = 'button';
         button.className = 'secondary download';
         button.dataset.file = file.name;
-        button.textContent = `⭳ ${file.name}`;
+        button.textContent = `↓ ${file.name}`;
         button.onclick = () => download(file);
         links.append(button);
       }
@@ -304,7 +307,7 @@ function renderResult(result) {
   $('#probabilities').replaceChildren();
   $('#query-top').textContent = '';
   $('#query-preview').hidden = true;
-  $('#try').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  $('#results').scrollIntoView({ block: 'start' });
 }
 
 // ---- try it -----------------------------------------------------------------------------------
