@@ -80,6 +80,11 @@ export function createServer(options: ServerOptions = {}): HypertxServer {
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Requests in flight when close began end their keep-alive connection with their response, so
+  // close() does not wait for idle clients to hang up (Fastify closes only those idle at its start).
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');

@@ -84,6 +84,7 @@ describe('hypertx serve (process)', () => {
       // Fastify logs the request once it has its headers: from then on it is in flight.
       await waitFor(() => served.stdout().includes('"url":"/v1/compile"'));
       served.child.kill('SIGTERM');
+      const signalled = Date.now();
       await waitFor(() => served.stdout().includes('"event":"stopping"'));
       for (const part of parts.slice(1)) req.write(part);
       req.end(`--${BOUNDARY}--\r\n`);
@@ -94,6 +95,8 @@ describe('hypertx serve (process)', () => {
       assert.equal(body.labels.length, 5);
       const exit = await served.exit;
       assert.deepEqual(exit, { code: 0, signal: null }, `${served.stdout()}\n${served.stderr()}`);
+      // Not after the keep-alive timeout: the drained request's connection closes with its response.
+      assert.ok(Date.now() - signalled < 15_000, `exited ${Date.now() - signalled} ms after SIGTERM`);
       assert.match(served.stdout(), /"event":"stopped"/);
     } finally {
       served.child.kill('SIGKILL');
