@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { compile } from '@hypertx/pipeline';
 import { createServer, startServer, type HypertxServer, type ServerOptions } from './index.js';
 import { compileForm, queryDir, supportDir, supportImages } from './test-support/fixtures.js';
 import { BOUNDARY, closingBoundary, filePart, streamingPost, textPart } from './test-support/http.js';
@@ -86,7 +87,7 @@ describe('the OpenAPI document', () => {
 describe('POST /v1/compile', () => {
   let compiled: any;
 
-  test('fixture images → JSON with labels, verification and every file (base64 and URL)', async () => {
+  test('fixture images → JSON with labels, verification and every file (base64 and URL), the files hypertx compile writes', async () => {
     const { response, body } = await call('/v1/compile', '/v1/compile', post(compileForm(images, { formats: 'onnx,tflite,c-array' })));
     assert.equal(response.status, 200, JSON.stringify(body));
     compiled = body;
@@ -112,6 +113,13 @@ describe('POST /v1/compile', () => {
     const tflite = Buffer.from(body.formats[1].files[0].base64, 'base64');
     assert.equal(tflite.subarray(4, 8).toString('latin1'), 'TFL3', 'a TFLite flatbuffer');
     assert.ok(onnx.length > 1000);
+    // The very files `hypertx compile <folder>` writes for the same images (pipeline compile of the folder).
+    const local = await compile(supportDir('glyphs-5way-1shot'), { formats: ['onnx', 'tflite', 'c-array'] });
+    assert.equal(body.supportSetHash, local.supportSetHash);
+    assert.deepEqual(
+      body.formats.flatMap((f: any) => f.files.map((x: any) => x.base64)),
+      local.formats.flatMap((f) => f.files.map((x) => Buffer.from(x.bytes).toString('base64'))),
+    );
   });
 
   test('Accept: application/octet-stream with ?format=tflite → the TFLite file itself, labels in headers', async () => {
@@ -299,7 +307,9 @@ describe('limits', () => {
 
   test('pixels per image (decompression bombs) → 413 E_IMAGE_TOO_LARGE before decoding', async () => {
     // 28×28 = 784 pixels > 500 on this server.
-    await expectError('/v1/compile', on(post(formOf([['a', png, 'a.png'], ['b', png, 'b.png']]))), 413, 'E_IMAGE_TOO_LARGE', { field: 'class:a', file: 'a.png' });
+    // Both are over; images decode concurrently, so either may be the one named.
+    const over = await expectError('/v1/compile', on(post(formOf([['a', png, 'a.png'], ['b', png, 'b.png']]))), 413, 'E_IMAGE_TOO_LARGE');
+    assert.ok(['class:a', 'class:b'].includes(over.error.field) && over.error.file === `${over.error.field.slice(6)}.png`, JSON.stringify(over));
     // A PNG header claiming 100000×100000 pixels, on the main server (default limit 16 Mi).
     const bomb = readFileSync(join(supportDir('bad/huge-image'), 'alphabet-01-character-02', '00.png'));
     const body = await expectError('/v1/compile', post(formOf([['a', bomb, 'bomb.png'], ['b', png, 'b.png']])), 413, 'E_IMAGE_TOO_LARGE', { field: 'class:a', file: 'bomb.png' });
