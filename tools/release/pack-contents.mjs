@@ -16,6 +16,9 @@ const run = promisify(execFile);
 /** The package that ships the bundled HyperTransformers (compile's `-m default`, for the library and the CLI alike). */
 export const MODELS_PACKAGE = '@hypertx/pipeline';
 
+/** The package that ships the web page `hypertx serve` serves (static files, no build step). */
+export const SERVER_PACKAGE = '@hypertx/server';
+
 /** Files every tarball must carry, besides the entry points. */
 const REQUIRED_FILES = ['package.json', 'README.md', 'LICENSE'];
 
@@ -24,6 +27,7 @@ const ALLOWED = [
   { test: (f) => ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f), why: 'package metadata and docs' },
   { test: (f) => /^dist\/.+\.(js|d\.ts)$/.test(f), why: 'compiled code and its types' },
   { test: (f, pkg) => pkg.name === MODELS_PACKAGE && /^models\/[^/]+\.(hxmodel|json|md)$/.test(f), why: 'bundled models' },
+  { test: (f, pkg) => pkg.name === SERVER_PACKAGE && /^public\/[^/]+\.(html|js|css|svg)$/.test(f), why: 'the web page of hypertx serve' },
   { test: (f, pkg) => Object.values(typeof pkg.bin === 'object' ? pkg.bin : {}).some((b) => String(b).replace(/^\.\//, '') === f), why: 'the executable' },
 ];
 
