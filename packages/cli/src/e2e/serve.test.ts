@@ -140,8 +140,6 @@ describe('the web page in headless Chromium', () => {
   let served: Served;
   let work: string;
   before(async () => {
-    // A missing browser is a broken test machine, not a reason to skip: .ci/run installs it.
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
     work = await makeTempDir('hypertx-serve-e2e-');
     served = await serve();
   });
@@ -151,6 +149,8 @@ describe('the web page in headless Chromium', () => {
   });
 
   it('class cards from fixture images → compile → download the TFLite file → hypertx verify passes; draw and drop queries; screenshot', async (t) => {
+    // A missing browser is a broken test machine, not a reason to skip: .ci/run installs it.
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test`);
     const { chromium } = await import('playwright-core');
     const context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM,
