@@ -113,8 +113,19 @@ export function createServer(options: ServerOptions = {}): HypertxServer {
   app.setErrorHandler((err, request, reply) => {
     const http = toHttpError(err);
     if (http.unexpected) request.log.error({ err }, 'unexpected error');
-    // A body we stopped reading is not drained: the connection closes instead.
-    if (!request.raw.readableEnded) reply.header('Connection', 'close');
+    if (!request.raw.readableEnded) {
+      // The client may still be sending. Closing now would make many clients fail on a broken pipe
+      // instead of reading this answer, so the rest of a body within the request limit is read and
+      // dropped (the request timeout bounds a body without a length); an oversized one is not read.
+      const declared = Number(request.headers['content-length'] ?? Number.NaN);
+      const bounded = Number.isFinite(declared) ? declared <= limits.maxRequestBytes : http.status !== 413;
+      if (bounded) {
+        request.raw.unpipe();
+        request.raw.resume();
+      } else {
+        reply.header('Connection', 'close');
+      }
+    }
     reply.code(http.status).headers(http.headers).type('application/json; charset=utf-8').send(http.body);
   });
   app.setNotFoundHandler((request, reply) => {
