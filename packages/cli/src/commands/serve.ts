@@ -3,7 +3,7 @@
  * lets the ones in flight finish (Fastify's close) and exits 0. Prints the URL; one line per request
  * (or Fastify's JSON log lines with --json) on stdout.
  */
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, isHypertxError } from '@hypertx/export';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
 
@@ -50,11 +50,11 @@ export async function run(options: ServeCommandOptions): Promise<number> {
     server.addHook('onResponse', async (request, reply) => {
       if (!options.quiet) process.stdout.write(`${request.method} ${request.url} ${colourStatus(reply.statusCode)} ${Math.round(reply.elapsedTime)} ms\n`);
     });
-    server.addHook('onError', async (request, reply, err) => {
-      if (reply.statusCode >= 500 || !(err instanceof HypertxError)) {
-        process.stderr.write(`${pc.red('error')} ${request.method} ${request.url}: ${err.message}\n`);
-        if (process.env['HYPERTX_DEBUG']) process.stderr.write(`${String(err.stack)}\n`);
-      }
+    // Client errors are the client's (the request line shows their status); the server's own failures get a line of their own.
+    server.addHook('onError', async (request, _reply, err) => {
+      if (!isServerFailure(err)) return;
+      process.stderr.write(`${pc.red('error')} ${request.method} ${request.url}: ${err.message}\n`);
+      if (process.env['HYPERTX_DEBUG']) process.stderr.write(`${String(err.stack)}\n`);
     });
   }
 
@@ -99,6 +99,14 @@ function say(options: ServeCommandOptions, event: string, text: string, extra: R
   if (options.json) process.stdout.write(JSON.stringify({ event, msg: text, ...extra }) + '\n');
   else if (event === 'listening') process.stdout.write(`${text}\n`);
   else process.stderr.write(`${pc.dim(text)}\n`);
+}
+
+/** A 5xx other than 503 (busy, shutting down, client gone): what an operator should look at. */
+function isServerFailure(err: unknown): boolean {
+  const e = err as { status?: unknown; statusCode?: unknown };
+  if (typeof e.status === 'number') return e.status >= 500 && e.status !== 503;
+  if (isHypertxError(err)) return err.kind === 'internal' || err.kind === 'verification';
+  return !(typeof e.statusCode === 'number' && e.statusCode < 500);
 }
 
 function colourStatus(status: number): string {
