@@ -12,7 +12,7 @@
  *
  * Writes bench/out/batch.json; with --record, bench/results/batch.json (the committed record).
  *
- * Usage: node tools/bench-batch.mjs [--sets 48] [--loop-sets 12] [--record] [--out <file>]
+ * Usage: node tools/bench-batch.mjs [--sets 240] [--loop-sets 12] [--record] [--out <file>]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/bin/hypertx.js');
 const { values: args } = parseToolArgs(import.meta.url, {
   options: {
-    sets: { type: 'string', default: '48' },
+    sets: { type: 'string', default: '240' },
     'loop-sets': { type: 'string', default: '12' },
     record: { type: 'boolean', default: false },
     out: { type: 'string' },

@@ -29,7 +29,10 @@ export interface SubmitOptions extends Omit<CompileBatchOptions, 'jobs'> {
   attempts?: number;
   /** Give up on sets not finished after this long (default: wait as long as it takes). */
   timeoutMs?: number;
-  /** How often job states are read (default 200 ms). */
+  /**
+   * How often every unfinished job's state is read (default 1000 ms). Finished jobs are collected as
+   * soon as Redis announces them; this sweep only catches what an announcement missed (a restart).
+   */
   pollMs?: number;
 }
 
@@ -38,9 +41,21 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
   const t0 = performance.now();
   const connection = parseRedisUrl(options.queue);
   const batch = await prepareBatch(input, options);
-  const { Queue } = await import('bullmq');
-  const queue = new Queue<CompileJobData, CompileJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  const { Queue, QueueEvents } = await import('bullmq');
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const queue = new Queue<CompileJobData, CompileJobResult>(queueName, { connection });
   queue.on('error', () => undefined); // connection drops are retried below; each read reports its own failure
+  // Finished jobs are announced on Redis' event stream: collect them at once instead of polling.
+  const events = new QueueEvents(queueName, { connection });
+  events.on('error', () => undefined);
+  const announced = new Set<string>();
+  let wake: (() => void) | undefined;
+  const onFinished = ({ jobId }: { jobId: string }) => {
+    announced.add(jobId);
+    wake?.();
+  };
+  events.on('completed', onFinished);
+  events.on('failed', onFinished);
   const total = batch.sets.length;
   const results: BatchSetResult[] = [];
   const report = (result: BatchSetResult) => {
@@ -51,7 +66,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
 
   try {
     try {
-      await withTimeout(queue.waitUntilReady(), 15_000);
+      await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), 15_000);
     } catch (err) {
       throw new HypertxError('E_QUEUE_UNREACHABLE', `can't reach Redis at ${options.queue}: ${(err as Error).message}`, { kind: 'input', cause: err, hint: 'start Redis (or Valkey) there, or give the right --queue URL' });
     }
@@ -81,12 +96,27 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
 
     const deadline = options.timeoutMs !== undefined ? performance.now() + options.timeoutMs : Infinity;
     let unreachableSince: number | undefined;
+    let nextSweep = 0;
     while (pending.size > 0) {
       if (options.signal?.aborted) throw new HypertxError('E_ABORTED', `batch was cancelled with ${pending.size} of ${total} sets unfinished (their jobs stay queued)`, { kind: 'interrupted' });
       if (performance.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+      if (announced.size === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, nextSweep - performance.now()));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+      const sweep = performance.now() >= nextSweep;
+      if (sweep) nextSweep = performance.now() + (options.pollMs ?? 1000);
+      const keys = sweep ? [...pending.keys()] : [...announced].filter((k) => pending.has(k));
+      announced.clear();
       try {
-        for (const [key, entry] of pending) {
+        for (const key of keys) {
+          const entry = pending.get(key)!;
           const job = await queue.getJob(key);
           if (!job) {
             // Lost (Redis restarted without persistence, or someone removed it): queue it again.
@@ -129,7 +159,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
       });
     }
   } finally {
-    await queue.close().catch(() => undefined);
+    await Promise.all([queue.close().catch(() => undefined), events.close().catch(() => undefined)]);
   }
   const count = (s: BatchSetResult['status']) => results.filter((r) => r.status === s).length;
   return { results, compiled: count('compiled'), skipped: count('skipped'), failed: count('failed'), seconds: (performance.now() - t0) / 1000 };

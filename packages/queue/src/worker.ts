@@ -16,7 +16,7 @@ export interface WorkerOptions {
   queueName?: string;
   /** A bundled model name or a model file (default "default"). */
   model?: string;
-  /** Compile threads, and so jobs at once (default: the machine's cores). */
+  /** Compile threads (default: the machine's cores); the worker holds up to twice as many jobs, so the next is always ready. */
   jobs?: number;
   /** How long a job stays locked to this worker without a heartbeat (default 30 s): after that another worker may take it. */
   lockDurationMs?: number;
@@ -62,7 +62,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     },
     {
       connection,
-      concurrency: pool.size,
+      // One job more than threads per worker: the next job is fetched while one compiles.
+      concurrency: pool.size * 2,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
       maxStalledCount: 2,
