@@ -27,7 +27,7 @@ export { loadRawSupport, type RawSupport } from './model-files/raw-support.js';
 export { bundledModels, bundledModelPath, resolveModel, loadModel, DEFAULT_MODEL, MODELS_DIR, type LoadedModel } from './models.js';
 export { HypertxError, isHypertxError, type ErrorKind } from '@hypertx/export';
 export { throwIfAborted, type ProgressEvent, type ProgressCallback, type Task } from './progress.js';
-export { compileBatch, prepareBatch, type CompileBatchOptions, type BatchSetResult, type BatchSummary, type PreparedBatch } from './batch/compile-batch.js';
+export { compileBatch, prepareBatch, triageSet, setErrorOf, type SetToCompile, type CompileBatchOptions, type BatchSetResult, type BatchSummary, type PreparedBatch } from './batch/compile-batch.js';
 export { CompilePool, type CompilePoolOptions, type PoolCompileOptions, type CompileReply, type SetError } from './batch/compile-pool.js';
 export { listSupportSets, readSupportSet, supportSetKey, modelFileId, type SupportSetSource, type PortableSupportSet, type CompileSettings } from './batch/support-sets.js';
 export { isSetDone, writeSetOutputs, setFolder, SET_RECORD, type SetRecord, type SetCompilation } from './batch/set-outputs.js';

@@ -7,10 +7,9 @@
  */
 import { HypertxError } from '@hypertx/export';
 import {
-  isSetDone,
   prepareBatch,
-  readSupportSet,
-  supportSetKey,
+  setErrorOf,
+  triageSet,
   writeSetOutputs,
   type BatchSetResult,
   type BatchSummary,
@@ -72,20 +71,12 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
     }
     const pending = new Map<string, { source: SupportSetSource; data: CompileJobData; started: number }>();
     for (const source of batch.sets) {
-      const started = performance.now();
-      let set;
-      try {
-        set = await readSupportSet(source);
-      } catch (err) {
-        const e = err as HypertxError;
-        report({ name: source.name, key: '', status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message }, ms: performance.now() - started });
+      const triaged = await triageSet(source, batch, options);
+      if ('result' in triaged) {
+        report(triaged.result);
         continue;
       }
-      const key = supportSetKey(set, batch.settings);
-      if (!options.force && (await isSetDone(options.out, source.name, key))) {
-        report({ name: source.name, key, status: 'skipped', files: [], ms: performance.now() - started });
-        continue;
-      }
+      const { set, key, started } = triaged;
       const data = encodeJob(set, batch.compileOptions);
       const existing = await queue.getJob(key);
       if (existing && (await existing.getState()) === 'failed') await existing.remove(); // an earlier submission's failure: try again
@@ -130,8 +121,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
               const files = await writeSetOutputs(options.out, entry.source.name, key, decodeResult(job.returnvalue));
               report({ name: entry.source.name, key, status: 'compiled', labels: job.returnvalue.labels, files, ms: performance.now() - entry.started });
             } catch (err) {
-              const e = err as HypertxError;
-              report({ name: entry.source.name, key, status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message }, ms: performance.now() - entry.started });
+              report({ name: entry.source.name, key, status: 'failed', error: setErrorOf(err), ms: performance.now() - entry.started });
             }
             await job.remove();
           } else if (state === 'failed') {

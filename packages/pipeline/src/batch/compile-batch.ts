@@ -11,7 +11,7 @@ import { DEFAULT_MODEL, resolveModel } from '../models.js';
 import type { ProgressCallback } from '../progress.js';
 import { CompilePool, type PoolCompileOptions, type SetError } from './compile-pool.js';
 import { isSetDone, writeSetOutputs } from './set-outputs.js';
-import { listSupportSets, modelFileId, readSupportSet, supportSetKey, type CompileSettings, type SupportSetSource } from './support-sets.js';
+import { listSupportSets, modelFileId, readSupportSet, supportSetKey, type CompileSettings, type PortableSupportSet, type SupportSetSource } from './support-sets.js';
 
 export interface CompileBatchOptions {
   /** Output folder: one sub-folder per set. */
@@ -75,6 +75,37 @@ export async function prepareBatch(input: string | readonly SupportSetSource[], 
   return { sets, settings, compileOptions, modelPath };
 }
 
+/** A set read and keyed, still to compile. */
+export interface SetToCompile {
+  source: SupportSetSource;
+  set: PortableSupportSet;
+  key: string;
+  started: number;
+}
+
+/**
+ * Reads and keys one set of a batch: its result when it is already done (skipped) or unreadable
+ * (failed), otherwise the set to compile. Shared by the local batch and the queue.
+ */
+export async function triageSet(source: SupportSetSource, batch: PreparedBatch, options: { out: string; force?: boolean }): Promise<SetToCompile | { result: BatchSetResult }> {
+  const started = performance.now();
+  let set: PortableSupportSet;
+  try {
+    set = await readSupportSet(source);
+  } catch (err) {
+    return { result: { name: source.name, key: '', status: 'failed', error: setErrorOf(err), ms: performance.now() - started } };
+  }
+  const key = supportSetKey(set, batch.settings);
+  if (!options.force && (await isSetDone(options.out, source.name, key))) return { result: { name: source.name, key, status: 'skipped', files: [], ms: performance.now() - started } };
+  return { source, set, key, started };
+}
+
+/** Any error as a set's error (plain data that crosses threads, processes and Redis). */
+export function setErrorOf(err: unknown): SetError {
+  const e = err as Partial<HypertxError> & { message?: string };
+  return { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message ?? String(err), ...(e.hint ? { hint: e.hint } : {}) };
+}
+
 export async function compileBatch(input: string | readonly SupportSetSource[], options: CompileBatchOptions): Promise<BatchSummary> {
   if (!options.out) throw new HypertxError('E_USAGE', 'compileBatch needs an output folder (out)', { kind: 'usage' });
   const t0 = performance.now();
@@ -87,20 +118,11 @@ export async function compileBatch(input: string | readonly SupportSetSource[], 
   };
 
   // Read and key every set first: finished ones are skipped without starting a thread.
-  const todo: { source: SupportSetSource; set: Awaited<ReturnType<typeof readSupportSet>>; key: string }[] = [];
+  const todo: SetToCompile[] = [];
   for (const source of batch.sets) {
-    const started = performance.now();
-    let set;
-    try {
-      set = await readSupportSet(source);
-    } catch (err) {
-      const e = err as HypertxError;
-      report({ name: source.name, key: '', status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, ms: performance.now() - started });
-      continue;
-    }
-    const key = supportSetKey(set, batch.settings);
-    if (!options.force && (await isSetDone(options.out, source.name, key))) report({ name: source.name, key, status: 'skipped', files: [], ms: performance.now() - started });
-    else todo.push({ source, set, key });
+    const triaged = await triageSet(source, batch, options);
+    if ('result' in triaged) report(triaged.result);
+    else todo.push(triaged);
   }
 
   if (todo.length > 0) {
@@ -109,8 +131,7 @@ export async function compileBatch(input: string | readonly SupportSetSource[], 
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.all(
-        todo.map(async ({ source, set, key }) => {
-          const started = performance.now();
+        todo.map(async ({ source, set, key, started }) => {
           const reply = await pool.compile(set, batch.compileOptions);
           if (options.signal?.aborted) return;
           if (!reply.ok) {
@@ -121,8 +142,7 @@ export async function compileBatch(input: string | readonly SupportSetSource[], 
             const files = await writeSetOutputs(options.out, source.name, key, reply.result);
             report({ name: source.name, key, status: 'compiled', labels: reply.result.labels, files, ms: performance.now() - started });
           } catch (err) {
-            const e = err as HypertxError;
-            report({ name: source.name, key, status: 'failed', error: { code: e.code ?? 'E_INTERNAL', kind: e.kind ?? 'internal', message: e.message }, ms: performance.now() - started });
+            report({ name: source.name, key, status: 'failed', error: setErrorOf(err), ms: performance.now() - started });
           }
         }),
       );
