@@ -70,6 +70,13 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
       throw new HypertxError('E_QUEUE_UNREACHABLE', `can't reach Redis at ${options.queue}: ${(err as Error).message}`, { kind: 'input', cause: err, hint: 'start Redis (or Valkey) there, or give the right --queue URL' });
     }
     const pending = new Map<string, { source: SupportSetSource; data: CompileJobData; started: number }>();
+    // Jobs that failed in an earlier submission keep their id: remove them so that they run again.
+    const failedBefore = new Set((await queue.getJobs(['failed'])).map((job) => job.id));
+    let chunk: { name: string; data: CompileJobData; opts: ReturnType<typeof jobOptions> }[] = [];
+    const flush = async () => {
+      if (chunk.length > 0) await queue.addBulk(chunk);
+      chunk = [];
+    };
     for (const source of batch.sets) {
       const triaged = await triageSet(source, batch, options);
       if ('result' in triaged) {
@@ -77,12 +84,13 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
         continue;
       }
       const { set, key, started } = triaged;
+      if (failedBefore.has(key)) await (await queue.getJob(key))?.remove();
       const data = encodeJob(set, batch.compileOptions);
-      const existing = await queue.getJob(key);
-      if (existing && (await existing.getState()) === 'failed') await existing.remove(); // an earlier submission's failure: try again
-      await queue.add('compile', data, jobOptions(key));
+      chunk.push({ name: 'compile', data, opts: jobOptions(key) });
       pending.set(key, { source, data, started });
+      if (chunk.length >= 16) await flush(); // in batches: one round trip each, and workers start early
     }
+    await flush();
     options.onProgress?.({ type: 'stage', task: 'batch', message: `Queued ${pending.size} of ${total} support sets on ${options.queue}` });
 
     const deadline = options.timeoutMs !== undefined ? performance.now() + options.timeoutMs : Infinity;
