@@ -116,14 +116,18 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
       try {
         for (const key of keys) {
           const entry = pending.get(key)!;
-          const job = await queue.getJob(key);
-          if (!job) {
+          // The state first, then the job: a job read before it finished would carry no result.
+          const state = await queue.getJobState(key);
+          if (state === 'unknown') {
             // Lost (Redis restarted without persistence, or someone removed it): queue it again.
             await queue.add('compile', entry.data, jobOptions(key));
             continue;
           }
-          const state = await job.getState();
+          if (state !== 'completed' && state !== 'failed') continue;
+          const job = await queue.getJob(key);
+          if (!job) continue; // removed meanwhile: the next sweep queues it again
           if (state === 'completed') {
+            if (!job.returnvalue) continue; // not readable yet: the next sweep looks again
             pending.delete(key);
             try {
               const files = await writeSetOutputs(options.out, entry.source.name, key, decodeResult(job.returnvalue));
