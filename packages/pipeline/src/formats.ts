@@ -6,6 +6,7 @@
 import '@hypertx/export-onnx/register';
 import '@hypertx/export-tflite/register';
 import { defaultFormatRegistry, HypertxError, type FormatPlugin } from '@hypertx/export';
+import { closestWord } from './closest-word.js';
 
 /** What compile writes when neither formats nor an output file name say otherwise. */
 export const DEFAULT_FORMATS: readonly string[] = Object.freeze(['onnx', 'tflite']);
@@ -40,29 +41,8 @@ export function parseFormats(list: string | readonly string[] | undefined, what 
 
 function unknownFormat(id: string, what: string): HypertxError {
   const known = formatIds();
-  const guess = closest(id, known);
+  const guess = closestWord(id, known);
   return usage(`unknown format "${id}" in ${what}${guess ? ` (did you mean "${guess}"?)` : ''}; known formats: ${known.join(', ')}.`);
-}
-
-/** The known word within two edits of `word`, if exactly one is closest. */
-function closest(word: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const k of known) {
-    const d = editDistance(word, k);
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 function usage(message: string): HypertxError {

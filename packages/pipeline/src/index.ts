@@ -15,7 +15,9 @@ export { planOutputs, baseNameOf, type OutputPlan, type PlanOutputsOptions } fro
 export { checkOutputDirectory } from './output/output-directory.js';
 export { DEFAULT_FORMATS, formatIds, formatPlugin, formatDisplayName, parseFormats } from './formats.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult, type Engine } from './evaluate/evaluate.js';
-export { train, resolveRecipe, recipeConfig, type TrainOptions, type TrainResult } from './train/train.js';
+export { train, resolveRecipe, recipeConfig, checkRecipe, type TrainOptions, type TrainResult } from './train/train.js';
+export { RECIPE_SCHEMA_FILE } from './train/recipe-schema.js';
+export type { RecipeOrigin } from './train/recipe-validation.js';
 export { BUILT_IN_RECIPES, builtInRecipe, omniglotRecipe, type TrainingRecipe, type ConfigOverrides, type Count } from './train/recipe.js';
 export { stageFromProtoNet, type StageOptions, type StageResult } from './staging/stage-from-protonet.js';
 export { addBnPrior, type AddBnPriorOptions, type AddBnPriorResult } from './staging/add-bn-prior.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planModel } from '@hypertx/core';
 import { isHypertxError } from '@hypertx/export';
-import { checkRecipe, omniglotRecipe } from './recipe.js';
+import { omniglotRecipe } from './recipe.js';
+import { validateRecipe } from './recipe-validation.js';
 import { recipeConfig } from './run-training.js';
 
 test('model.overrides.image sets the input size; a 4-block CNN on 32×32 hands the logits layer 2×2×C features', () => {
@@ -14,20 +15,20 @@ test('model.overrides.image sets the input size; a 4-block CNN on 32×32 hands t
   assert.equal(planModel(recipeConfig(omniglotRecipe(8))).logits.inputSize, 8, '28×28 ends at 1×1');
 });
 
-test('built-in recipes train with a BatchNorm prior; checkRecipe rejects a malformed one by name', () => {
+test('built-in recipes train with a BatchNorm prior; validateRecipe rejects a malformed one by name', () => {
   assert.deepEqual(omniglotRecipe(4).bnPrior, { weight: 30, every: 50, sets: 64 });
-  checkRecipe(omniglotRecipe(4));
+  validateRecipe(omniglotRecipe(4), { where: 'built-in' });
   const { bnPrior: _, ...without } = omniglotRecipe(4);
-  checkRecipe(without);
+  validateRecipe(without, { where: 'without a prior' });
   for (const bad of [{ weight: -1, every: 1, sets: 1 }, { weight: 30, every: 0, sets: 1 }, { weight: 30, every: 5, sets: 1.5 }]) {
     assert.throws(
-      () => checkRecipe({ ...omniglotRecipe(4), bnPrior: bad }, 'my.json'),
+      () => validateRecipe({ ...omniglotRecipe(4), bnPrior: bad }, { where: 'my.json', file: 'my.json' }),
       (err: unknown) => isHypertxError(err) && err.code === 'E_RECIPE' && err.message.startsWith('my.json: bnPrior'),
     );
   }
 });
 
-test('data.shiftPixels moves training images (same episodes otherwise); checkRecipe rejects a bad value by name', async () => {
+test('data.shiftPixels moves training images (same episodes otherwise); validateRecipe rejects a bad value by name', async () => {
   const { trainingEpisodes } = await import('./episodes.js');
   // 8×8 images with a 2×2 block of ink in the middle.
   const source = {
@@ -46,7 +47,7 @@ test('data.shiftPixels moves training images (same episodes otherwise); checkRec
   assert.notDeepEqual(moved[0]!.query.pixels, plain[0]!.query.pixels, 'images moved');
   for (const bad of [-1, 1.5, '2']) {
     assert.throws(
-      () => checkRecipe({ ...recipe, data: { ...recipe.data, shiftPixels: bad as number } }, 'my.json'),
+      () => validateRecipe({ ...recipe, data: { ...recipe.data, shiftPixels: bad as number } }, { where: 'my.json', file: 'my.json' }),
       (err: unknown) => isHypertxError(err) && err.code === 'E_RECIPE' && err.message.startsWith('my.json: data.shiftPixels'),
     );
   }

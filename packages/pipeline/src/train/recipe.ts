@@ -8,6 +8,8 @@ import type { BnMode, HyperTransformerConfig, LrSchedule, OptimizerConfig, Prese
 export type Count = number | [number, number];
 
 export interface TrainingRecipe {
+  /** The JSON Schema the file follows, for editors; training ignores it. */
+  $schema?: string;
   name: string;
   /** The HyperTransformer, or the ProtoNet baseline with the same CNN. */
   kind: 'hypertransformer' | 'protonet';
@@ -103,24 +105,4 @@ export function builtInRecipe(name: string): TrainingRecipe {
     throw new HypertxError('E_USAGE', `unknown recipe "${name}"`, { kind: 'usage', hint: `built-in recipes: ${Object.keys(BUILT_IN_RECIPES).join(', ')}; or pass --config <recipe.json>` });
   }
   return make();
-}
-
-/** Checks the optional parts of a hand-written recipe that nothing else checks. */
-export function checkRecipe(recipe: TrainingRecipe, where = 'the recipe'): void {
-  const shift = recipe.data?.shiftPixels;
-  if (shift !== undefined && !(Number.isInteger(shift) && shift >= 0)) {
-    throw new HypertxError('E_RECIPE', `${where}: data.shiftPixels ${JSON.stringify(shift)} is invalid`, {
-      kind: 'usage',
-      hint: 'data.shiftPixels is a whole number of pixels ≥ 0 (e.g. 2): each training image moves by up to that much',
-    });
-  }
-  const p = recipe.bnPrior;
-  if (p === undefined) return;
-  const ok = typeof p === 'object' && p !== null && typeof p.weight === 'number' && p.weight >= 0 && Number.isInteger(p.every) && p.every >= 1 && Number.isInteger(p.sets) && p.sets >= 1;
-  if (!ok) {
-    throw new HypertxError('E_RECIPE', `${where}: bnPrior ${JSON.stringify(p)} is invalid`, {
-      kind: 'usage',
-      hint: 'bnPrior is { "weight": pseudo-values ≥ 0 (e.g. 30), "every": steps ≥ 1 between re-estimates, "sets": support sets ≥ 1 per estimate }',
-    });
-  }
 }

@@ -3,8 +3,8 @@
  * interruption, validation on held-out alphabets, the best model kept by validation accuracy, and
  * curves appended to log.jsonl. Libraries never print: progress goes through `onProgress`.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
   Trainer,
@@ -15,16 +15,19 @@ import {
   modelFromState,
   createProtoNet,
   evaluate,
-  preset,
   saveModel,
-  validateConfig,
   type EpisodicModel,
   type HyperTransformerConfig,
 } from '@hypertx/core';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, writeFileAtomic } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
-import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes } from './episodes.js';
-import { applyOverrides, checkRecipe, type TrainingRecipe } from './recipe.js';
+import type { Episode } from '@hypertx/data';
+import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes, type OmniglotSplit } from './episodes.js';
+import type { TrainingRecipe } from './recipe.js';
+import { recipeModelConfig } from './recipe-model.js';
+import { recipeSchemaUrl } from './recipe-schema.js';
+import { validateRecipe, type RecipeOrigin } from './recipe-validation.js';
+import { appendRunLog, bestValidation, readRunLog, resumeRunLog } from './run-log.js';
 
 export const RUN_FILES = {
   recipe: 'recipe.json',
@@ -49,28 +52,30 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** The step the run ended at. */
   step: number;
+  /** The step it started (or resumed) from: equal to `step` when there was nothing to train. */
+  startStep: number;
   stopped: boolean;
   bestValidation: { step: number; mean: number; ci95: number } | null;
   files: { checkpoint: string; best: string; log: string };
 }
 
-export function recipeConfig(recipe: TrainingRecipe): HyperTransformerConfig {
-  const config = applyOverrides(preset(recipe.model.preset).config, recipe.model.overrides);
-  validateConfig(config);
-  return config;
+/** The model config a recipe trains (its preset with the recipe's overrides), checked. */
+export function recipeConfig(recipe: TrainingRecipe, origin: RecipeOrigin = { where: `recipe "${recipe.name}"` }): HyperTransformerConfig {
+  return recipeModelConfig(recipe, origin);
 }
 
+/** Runs a recipe that `validateRecipe` accepted. */
 export async function runTraining(options: RunOptions): Promise<RunResult> {
   const { outDir, recipe } = options;
-  checkRecipe(recipe, `recipe "${recipe.name}"`);
   const files = {
     checkpoint: path.join(outDir, RUN_FILES.checkpoint),
     best: path.join(outDir, RUN_FILES.best),
     log: path.join(outDir, RUN_FILES.log),
   };
-  await mkdir(outDir, { recursive: true });
   const recipePath = path.join(outDir, RUN_FILES.recipe);
+  assertRunFolder(outDir);
   const resuming = options.resume && existsSync(files.checkpoint);
   if (!options.resume && existsSync(files.checkpoint)) {
     throw new HypertxError('E_RUN_EXISTS', `${outDir} already holds a training run`, {
@@ -80,10 +85,16 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     });
   }
   if (resuming) await assertSameRecipe(recipePath, recipe);
-  else await writeFile(recipePath, JSON.stringify(recipe, null, 2) + '\n');
 
+  // Everything that can fail on the inputs happens before the run writes its first file.
   const config = recipeConfig(recipe);
   const split = loadOmniglotSplit(options.dataDir, recipe);
+  if (split.train.channels !== config.image.channels) {
+    throw new HypertxError('E_RECIPE', `recipe "${recipe.name}": the model takes ${config.image.channels}-channel images but ${options.dataDir} has ${split.train.channels}-channel ones`, {
+      kind: 'input',
+      hint: 'set model.overrides.image.channels to the data\'s (Omniglot is greyscale: 1), or use a preset made for it',
+    });
+  }
   const height = config.image.height;
   const steps = options.steps ?? recipe.steps;
   const validation = evaluationEpisodes(split.validation, recipe.validation, height);
@@ -100,14 +111,50 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   const trainer = resuming
     ? await Trainer.resume(files.checkpoint, trainerOptions, config)
     : new Trainer(options.init ? await initialWeights(options.init, recipe.kind, config) : createModel(recipe.kind, config, options.seed), trainerOptions);
+  try {
+    return await trainFrom(trainer, { ...options, files, recipePath, resuming, steps, validation, trainingEpisodes: trainerOptions.episodes, split });
+  } finally {
+    trainer.dispose();
+  }
+}
 
-  if (resuming) await truncateLog(files.log, trainer.step);
-  let best = resuming ? await bestSoFar(files.log) : null;
-  options.onProgress?.({
+interface RunState extends RunOptions {
+  files: RunResult['files'];
+  recipePath: string;
+  resuming: boolean;
+  steps: number;
+  validation: Episode[];
+  trainingEpisodes: (step: number, seed: number) => Episode[];
+  split: OmniglotSplit;
+}
+
+/** The run proper, once its inputs are read and the trainer is ready. */
+async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
+  const { files, recipe, steps, validation, split, resuming, onProgress, signal, seed, trainingEpisodes: episodesOf } = run;
+  const startStep = trainer.step;
+  if (startStep >= steps) {
+    // A resumed run already there: nothing to train, nothing written, the checkpoint left as it was.
+    return { step: startStep, startStep, stopped: false, bestValidation: bestValidation(await readRunLog(files.log)), files };
+  }
+
+  let best: { step: number; mean: number; ci95: number } | null = null;
+  if (resuming) {
+    const log = await resumeRunLog(files.log, startStep);
+    if (log.tornLastLine) {
+      onProgress?.({ type: 'stage', task: 'train', message: `${files.log} ended in a half-written line (the run was killed while logging); removed it` });
+    }
+    best = bestValidation(log);
+  } else {
+    await mkdir(run.outDir, { recursive: true });
+    // A folder whose earlier run never reached a checkpoint starts over: its curves go with it.
+    if (existsSync(files.log)) await writeFileAtomic(files.log, new Uint8Array());
+    await writeFileAtomic(run.recipePath, new TextEncoder().encode(JSON.stringify({ $schema: recipeSchemaUrl(), ...withoutSchema(recipe) }, null, 2) + '\n'));
+  }
+  onProgress?.({
     type: 'train-start',
     task: 'train',
     backend: currentBackend()?.name ?? 'unknown',
-    step: trainer.step,
+    step: startStep,
     steps,
     resumed: resuming,
     trainClasses: split.trainClasses,
@@ -119,49 +166,45 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   const window = { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 };
   const logEvery = 50;
   let stopped = false;
-  try {
-    while (trainer.step < steps) {
-      if (options.signal?.aborted) {
-        stopped = true;
-        break;
-      }
-      const t0 = performance.now();
-      const episodes = trainerOptions.episodes(trainer.step, options.seed);
-      const r = await trainer.trainStep(episodes);
-      const ms = performance.now() - t0;
-      Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
-      const step = trainer.step;
-      options.onProgress?.({ type: 'train-step', task: 'train', step, steps, loss: r.loss, accuracy: r.accuracy, lr: r.lr, episodesPerSecond: (episodes.length * 1000) / ms });
+  while (trainer.step < steps) {
+    if (signal?.aborted) {
+      stopped = true;
+      break;
+    }
+    const t0 = performance.now();
+    const episodes = episodesOf(trainer.step, seed);
+    const r = await trainer.trainStep(episodes);
+    const ms = performance.now() - t0;
+    Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
+    const step = trainer.step;
+    onProgress?.({ type: 'train-step', task: 'train', step, steps, loss: r.loss, accuracy: r.accuracy, lr: r.lr, episodesPerSecond: (episodes.length * 1000) / ms });
 
-      if (step % logEvery === 0 || step === steps) {
-        await log(files.log, { type: 'train', step, loss: window.loss / window.n, accuracy: window.accuracy / window.n, lr: r.lr, episodesPerSecond: (window.episodes * 1000) / window.ms, time: new Date().toISOString() });
-        Object.assign(window, { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 });
-      }
-      if (step % recipe.validation.every === 0 || step === steps) {
-        options.onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
-        const v = evaluate(trainer.model, validation, { bnMode: 'support' });
-        const isBest = !best || v.mean > best.mean;
-        if (isBest) {
-          best = { step, mean: v.mean, ci95: v.ci95 };
-          await saveModel(files.best, trainer.model, { recipe: recipe.name, step: String(step), validation: `${v.mean.toFixed(4)}±${v.ci95.toFixed(4)}` });
-        }
-        await log(files.log, { type: 'validation', step, mean: v.mean, ci95: v.ci95, episodes: validation.length, best: isBest });
-        options.onProgress?.({ type: 'validation', task: 'train', step, mean: v.mean, ci95: v.ci95, best: isBest });
-      }
-      if (step % recipe.checkpointEvery === 0 || step === steps) {
-        await trainer.save(files.checkpoint);
-        options.onProgress?.({ type: 'checkpoint', task: 'train', step, path: files.checkpoint });
-      }
-      await new Promise((resolve) => setImmediate(resolve)); // let signals and timers through
+    if (step % logEvery === 0 || step === steps) {
+      await appendRunLog(files.log, { type: 'train', step, loss: window.loss / window.n, accuracy: window.accuracy / window.n, lr: r.lr, episodesPerSecond: (window.episodes * 1000) / window.ms, time: new Date().toISOString() });
+      Object.assign(window, { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 });
     }
-    if (stopped) {
+    if (step % recipe.validation.every === 0 || step === steps) {
+      onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
+      const v = evaluate(trainer.model, validation, { bnMode: 'support' });
+      const isBest = !best || v.mean > best.mean;
+      if (isBest) {
+        best = { step, mean: v.mean, ci95: v.ci95 };
+        await saveModel(files.best, trainer.model, { recipe: recipe.name, step: String(step), validation: `${v.mean.toFixed(4)}±${v.ci95.toFixed(4)}` });
+      }
+      await appendRunLog(files.log, { type: 'validation', step, mean: v.mean, ci95: v.ci95, episodes: validation.length, best: isBest });
+      onProgress?.({ type: 'validation', task: 'train', step, mean: v.mean, ci95: v.ci95, best: isBest });
+    }
+    if (step % recipe.checkpointEvery === 0 || step === steps) {
       await trainer.save(files.checkpoint);
-      options.onProgress?.({ type: 'checkpoint', task: 'train', step: trainer.step, path: files.checkpoint });
+      onProgress?.({ type: 'checkpoint', task: 'train', step, path: files.checkpoint });
     }
-  } finally {
-    trainer.dispose();
+    await new Promise((resolve) => setImmediate(resolve)); // let signals and timers through
   }
-  return { step: trainer.step, stopped, bestValidation: best, files };
+  if (stopped) {
+    await trainer.save(files.checkpoint);
+    onProgress?.({ type: 'checkpoint', task: 'train', step: trainer.step, path: files.checkpoint });
+  }
+  return { step: trainer.step, startStep, stopped, bestValidation: best, files };
 }
 
 function createModel(kind: TrainingRecipe['kind'], config: HyperTransformerConfig, seed: number): EpisodicModel {
@@ -175,18 +218,34 @@ async function initialWeights(file: string, kind: TrainingRecipe['kind'], config
   return modelFromState(state);
 }
 
-async function log(file: string, entry: Record<string, unknown>): Promise<void> {
-  await appendFile(file, JSON.stringify(entry) + '\n');
+/** The checkpoint folder must be a folder (or not exist yet: it is made when the run writes its first file). */
+function assertRunFolder(dir: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new HypertxError('E_RUN_DIR', `can't use ${dir} as the checkpoint folder: ${(err as Error).message}`, { kind: 'input', path: dir, cause: err });
+  }
+  if (!stats.isDirectory()) {
+    throw new HypertxError('E_RUN_DIR', `the checkpoint folder ${dir} is a file, not a folder`, {
+      kind: 'input',
+      path: dir,
+      hint: 'choose another --checkpoint-dir (a new or existing folder)',
+    });
+  }
 }
 
+/** A resumed run must train the recipe it started with (the stored copy is validated first). */
 async function assertSameRecipe(recipePath: string, recipe: TrainingRecipe): Promise<void> {
   let stored: unknown;
   try {
     stored = JSON.parse(await readFile(recipePath, 'utf8'));
   } catch (err) {
-    throw new HypertxError('E_RUN_RECIPE', `can't read ${recipePath} to resume the run`, { kind: 'input', path: recipePath, cause: err });
+    throw new HypertxError('E_RUN_RECIPE', `can't read ${recipePath} to resume the run: ${(err as Error).message}`, { kind: 'input', path: recipePath, cause: err });
   }
-  if (JSON.stringify(stored) !== JSON.stringify(recipe)) {
+  validateRecipe(stored, { where: recipePath, file: recipePath });
+  if (JSON.stringify(withoutSchema(stored)) !== JSON.stringify(withoutSchema(recipe))) {
     throw new HypertxError('E_RUN_RECIPE', `the recipe differs from the one ${recipePath} was started with`, {
       kind: 'usage',
       path: recipePath,
@@ -195,21 +254,8 @@ async function assertSameRecipe(recipePath: string, recipe: TrainingRecipe): Pro
   }
 }
 
-/** Drops log entries past the checkpoint's step: a resumed run logs those steps again. */
-async function truncateLog(logPath: string, step: number): Promise<void> {
-  if (!existsSync(logPath)) return;
-  const lines = (await readFile(logPath, 'utf8')).split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-  await writeFile(logPath, lines.map((l) => l + '\n').join(''));
-}
-
-/** The best validation result logged so far (after a resume). */
-async function bestSoFar(logPath: string): Promise<{ step: number; mean: number; ci95: number } | null> {
-  if (!existsSync(logPath)) return null;
-  let best: { step: number; mean: number; ci95: number } | null = null;
-  for (const line of (await readFile(logPath, 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const e = JSON.parse(line) as { type: string; step: number; mean: number; ci95: number };
-    if (e.type === 'validation' && (!best || e.mean > best.mean)) best = { step: e.step, mean: e.mean, ci95: e.ci95 };
-  }
-  return best;
+/** The recipe without its `$schema` (an editor's pointer, not part of what the run trains). */
+function withoutSchema(recipe: TrainingRecipe): TrainingRecipe {
+  const { $schema: _, ...rest } = recipe as TrainingRecipe & { $schema?: string };
+  return rest;
 }

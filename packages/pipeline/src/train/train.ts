@@ -1,7 +1,7 @@
 /**
  * train: a resumable training run of a HyperTransformer or ProtoNet from a recipe (see recipe.ts),
  * and how a recipe is found: a built-in name, a JSON file, or the one stored beside a run's
- * checkpoints when it resumes.
+ * checkpoints when it resumes. Every recipe is validated before any work starts.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import type { BackendChoice, HyperTransformerConfig } from '@hypertx/core';
 import { HypertxError } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
 import { builtInRecipe, BUILT_IN_RECIPES, type TrainingRecipe } from './recipe.js';
+import { validateRecipe, type RecipeOrigin } from './recipe-validation.js';
 import type { RunResult } from './run-training.js';
 
 export interface TrainOptions {
@@ -35,7 +36,7 @@ export interface TrainOptions {
 export type TrainResult = RunResult;
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const recipe = typeof options.recipe === 'string' ? builtInRecipe(options.recipe) : options.recipe;
+  const recipe = await checkedRecipe(options.recipe);
   if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new HypertxError('E_USAGE', `steps must be a whole number ≥ 1, got ${options.steps}`, { kind: 'usage' });
   }
@@ -55,10 +56,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
 }
 
-/** The model config a recipe trains (its preset with the recipe's overrides, validated). Async: core loads on first use. */
+/** A built-in recipe by name, or a recipe object, validated (schema, then the model it builds). */
+async function checkedRecipe(recipe: unknown): Promise<TrainingRecipe> {
+  if (typeof recipe === 'string') return checkRecipe(builtInRecipe(recipe), { where: `built-in recipe "${recipe}"` });
+  const name = (recipe as { name?: unknown } | null)?.name;
+  return checkRecipe(recipe, { where: typeof name === 'string' && name !== '' ? `recipe "${name}"` : 'the recipe' });
+}
+
+/**
+ * Validates a recipe before any work starts: the JSON Schema and the rules between fields, then the
+ * model it configures (loads @hypertx/core). Errors are E_RECIPE input errors naming `origin`.
+ */
+export async function checkRecipe(value: unknown, origin: RecipeOrigin): Promise<TrainingRecipe> {
+  validateRecipe(value, origin);
+  const { recipeModelConfig } = await import('./recipe-model.js');
+  recipeModelConfig(value, origin);
+  return value;
+}
+
+/** The model config a recipe trains (its preset with the recipe's overrides), the recipe validated first. Async: core loads on first use. */
 export async function recipeConfig(recipe: TrainingRecipe | string): Promise<HyperTransformerConfig> {
-  const { recipeConfig: configOf } = await import('./run-training.js');
-  return configOf(typeof recipe === 'string' ? builtInRecipe(recipe) : recipe);
+  const checked = await checkedRecipe(recipe);
+  const { recipeModelConfig } = await import('./recipe-model.js');
+  return recipeModelConfig(checked, { where: typeof recipe === 'string' ? `built-in recipe "${recipe}"` : `recipe "${checked.name}"` });
 }
 
 /**
@@ -67,7 +87,7 @@ export async function recipeConfig(recipe: TrainingRecipe | string): Promise<Hyp
  */
 export async function resolveRecipe(options: { preset?: string; config?: string; checkpointDir: string; resume?: boolean }): Promise<TrainingRecipe> {
   if (options.config) return readRecipe(options.config);
-  if (options.preset) return builtInRecipe(options.preset);
+  if (options.preset) return checkedRecipe(options.preset);
   const stored = path.join(options.checkpointDir, 'recipe.json');
   if (options.resume) {
     if (existsSync(stored)) return readRecipe(stored);
@@ -83,10 +103,13 @@ export async function resolveRecipe(options: { preset?: string; config?: string;
   });
 }
 
+/** A recipe file, parsed and validated; errors name the file. */
 async function readRecipe(file: string): Promise<TrainingRecipe> {
+  let value: unknown;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as TrainingRecipe;
+    value = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new HypertxError('E_RECIPE', `can't read the recipe ${file}: ${(err as Error).message}`, { kind: 'input', path: file, cause: err });
   }
+  return checkRecipe(value, { where: file, file });
 }
