@@ -99,7 +99,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-p, --preset <recipe>', `built-in recipe: ${recipes}`)
     .option('-c, --config <file>', 'a recipe as JSON (see docs/training.md)')
     .option('-d, --data <dir>', 'packed Omniglot folder (index.json + images_28x28_u8.bin)', process.env['HYPERTX_OMNIGLOT_DIR'])
-    .option('--steps <n>', 'training steps', parseInteger('--steps'))
+    .option('--steps <n>', 'training steps (≥ 1; overrides the recipe\'s)', parsePositiveInteger('--steps'))
     .option('--checkpoint-dir <dir>', 'where checkpoints and the training log go', 'runs/train')
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
     .option('--init <file>', 'start a new run from these weights (.hxmodel/.hxckpt of the same config)')
@@ -266,6 +266,14 @@ function parseInteger(flag: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} takes a whole number, got "${value}".`);
+    return n;
+  };
+}
+
+function parsePositiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number ≥ 1, got "${value}".`);
     return n;
   };
 }

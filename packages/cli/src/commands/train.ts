@@ -62,7 +62,9 @@ export async function run(options: TrainOptions): Promise<number> {
   const eta = new RunEta();
   const shown = { loss: '-', acc: '-', eps: '-', val: '-', remaining: 'ETA -' }; // not `eta`: cli-progress fills that token itself
   const onProgress = (e: ProgressEvent): void => {
-    if (e.type === 'train-start') {
+    if (e.type === 'stage') {
+      reporter.warn(e.message); // e.g. a half-written log line removed on resume
+    } else if (e.type === 'train-start') {
       reporter.step(
         `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${e.backend}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
           `${e.trainClasses} training classes, ${e.validationClasses} validation classes, step ${e.step}/${e.steps}`,
@@ -93,9 +95,12 @@ export async function run(options: TrainOptions): Promise<number> {
       onProgress,
     });
     bar?.stop();
-    const summary = { ok: true, recipe: recipe.name, step: result.step, stopped: result.stopped, bestValidation: result.bestValidation, files: result.files };
+    const summary = { ok: true, recipe: recipe.name, startStep: result.startStep, step: result.step, stopped: result.stopped, bestValidation: result.bestValidation, files: result.files };
     if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else {
+    else if (result.step === result.startStep && !result.stopped) {
+      // A resumed run already at its last step: say so, rather than claim a checkpoint this run did not write.
+      process.stdout.write(`Nothing to train: the run in ${options.checkpointDir} is already at step ${result.step}; pass --steps above ${result.step} to train on\n`);
+    } else {
       const best = result.bestValidation;
       process.stdout.write(
         `${result.stopped ? 'Stopped' : 'Finished'} at step ${result.step}; checkpoint ${result.files.checkpoint}` +

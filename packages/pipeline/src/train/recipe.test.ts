@@ -52,3 +52,24 @@ test('data.shiftPixels moves training images (same episodes otherwise); validate
     );
   }
 });
+
+test('a recipe whose model cannot be built, or whose episodes do not fit it, is an input error naming the recipe', async () => {
+  const { recipeModelConfig } = await import('./recipe-model.js');
+  const origin = { where: 'my.json', file: 'my.json' };
+  const cases: [string, (r: ReturnType<typeof omniglotRecipe>) => void, RegExp][] = [
+    ['channels per block ≠ blocks', (r) => (r.model.overrides!.cnn = { channels: [4, 4] }), /^my\.json: model \(preset "omniglot-1shot" with model\.overrides\) is invalid: config\.cnn\.channels = \[4,4\]/],
+    ['too deep for the image', (r) => (r.model.overrides!.image = { height: 8, width: 8 }), /^my\.json: model .* is invalid: cnn\.layers = 4 pools a 8×8 image below 1×1/],
+    ['validation wider than the model', (r) => (r.validation.ways = 25), /^my\.json: validation\.ways is 25; it must be at most the model's maxWays \(20/],
+    ['a shift as large as the image', (r) => (r.data.shiftPixels = 28), /^my\.json: data\.shiftPixels is 28; it must be less than the image side \(28 pixels\)$/],
+  ];
+  for (const [what, edit, message] of cases) {
+    const recipe = omniglotRecipe(4);
+    edit(recipe);
+    assert.throws(
+      () => recipeModelConfig(recipe, origin),
+      (err: unknown) => isHypertxError(err) && err.code === 'E_RECIPE' && err.kind === 'input' && err.path === 'my.json' && message.test(err.message),
+      what,
+    );
+  }
+  assert.equal(recipeModelConfig(omniglotRecipe(4), origin).cnn.channels, 4);
+});
