@@ -108,3 +108,24 @@ test('the package exports recipe.schema.json, the very file the validator compil
     assert.throws(() => validateRecipe(recipe, origin), what);
   }
 });
+
+test('train() validates a recipe object before it loads anything or writes a file', async () => {
+  const { train } = await import('./train.js');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'hypertx-recipe-'));
+  try {
+    const checkpointDir = join(dir, 'run');
+    const bad = edited((r) => (r.validation.episodes = 0)) as TrainingRecipe;
+    await assert.rejects(train({ recipe: bad, data: join(dir, 'no-data'), checkpointDir }), (err: unknown) => {
+      assert.ok(isHypertxError(err));
+      assert.equal(err.code, 'E_RECIPE');
+      assert.equal(err.message, 'recipe "omniglot-ht-4ch": validation.episodes is 0; it must be ≥ 1');
+      return true;
+    });
+    assert.equal(existsSync(checkpointDir), false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
