@@ -256,6 +256,6 @@ async function assertSameRecipe(recipePath: string, recipe: TrainingRecipe): Pro
 
 /** The recipe without its `$schema` (an editor's pointer, not part of what the run trains). */
 function withoutSchema(recipe: TrainingRecipe): TrainingRecipe {
-  const { $schema: _, ...rest } = recipe as TrainingRecipe & { $schema?: string };
+  const { $schema: _, ...rest } = recipe;
   return rest;
 }
