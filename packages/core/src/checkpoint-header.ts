@@ -66,6 +66,14 @@ function checkOptimizer(value: unknown, fail: Fail): void {
   for (const k of keys) if (!isFinite(hyper[k])) fail(`optimizer.hyper.${k}`, hyper[k], 'a finite number');
 }
 
+/** The schedule's own fields only, as the header stores it (a recipe may carry others; readers refuse unknown keys). */
+export function scheduleForHeader(schedule: LrSchedule): LrSchedule {
+  const fields = SCHEDULE_FIELDS[schedule.kind];
+  if (!fields) return schedule;
+  const source = schedule as unknown as Record<string, unknown>;
+  return Object.fromEntries(['kind', ...fields.required, ...fields.optional].filter((k) => source[k] !== undefined).map((k) => [k, source[k]])) as unknown as LrSchedule;
+}
+
 function checkSchedule(value: unknown, fail: Fail): void {
   if (value === undefined) return;
   if (!isObject(value)) return fail('schedule', value, 'an object');

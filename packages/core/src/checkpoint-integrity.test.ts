@@ -62,6 +62,11 @@ test('round trip keeps every bit: params, optimizer slots, prior, facts', () => 
   }
 });
 
+test('a schedule is stored with its own fields only, so a recipe\'s extra keys never make a checkpoint unreadable', () => {
+  const state = { ...checkpointState(), schedule: { kind: 'constant', lr: 0.01, note: 'from my recipe' } as unknown as TrainState['schedule'] };
+  assert.deepEqual(decodeCheckpoint(encodeCheckpoint(state)).schedule, { kind: 'constant', lr: 0.01 });
+});
+
 test('crafted config values are refused naming the file, the field and the allowed range', () => {
   const good = encodeCheckpoint(modelState());
   const cases: Array<[(h: any) => void, RegExp]> = [

@@ -18,7 +18,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type HyperTransformerConfig, configKey } from './config.js';
-import { type CheckpointHeader, type TensorEntry, checkHeaderFields, expectedTensors, layoutOf } from './checkpoint-header.js';
+import { type CheckpointHeader, type TensorEntry, checkHeaderFields, expectedTensors, layoutOf, scheduleForHeader } from './checkpoint-header.js';
 import { HypertxError, inputError, internalError } from './errors.js';
 import { type EpisodicModel, type HyperTransformer, type ModelKind, modelFromValues } from './model/hypertransformer.js';
 import type { BnPrior } from './model/bn-prior.js';
@@ -80,7 +80,7 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
     step: state.step,
     rng: state.rng,
     optimizer: state.optimizer ? { name: state.optimizer.name, hyper: state.optimizer.hyper, t: state.optimizer.t } : null,
-    ...(state.schedule ? { schedule: state.schedule } : {}),
+    ...(state.schedule ? { schedule: scheduleForHeader(state.schedule) } : {}),
     ...(state.metadata ? { metadata: state.metadata } : {}),
     ...(state.bnPrior ? { bnPrior: { weight: state.bnPrior.weight, blocks: state.bnPrior.mean.length } } : {}),
     tensors,
