@@ -163,6 +163,19 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(lazy(() => import('./commands/inspect.js')));
 
   program
+    .command('upgrade')
+    .summary('add a checksum to a .hxmodel/.hxckpt written before checksums (weights unchanged)')
+    .description(
+      'Re-write HyperTransformer files from before checksums (checkpoint format v1, which this hypertx refuses to load) in the ' +
+        'current format: the same config, metadata and tensor bytes, sealed with a SHA-256 of the file. Each file is checked as a ' +
+        'current one would be, and replaced atomically; a file that already has a checksum is left as it is.',
+    )
+    .argument('<file...>', '.hxmodel or .hxckpt files from hypertx train')
+    .option('-o, --output <file>', 'write the upgraded file here instead of replacing the input (one input file only)')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/upgrade.js')));
+
+  program
     .command('compile-batch')
     .summary('compile many support sets: on every core, or across machines through a Redis queue')
     .description(

@@ -48,7 +48,8 @@ test('checkpoint header is safetensors-style JSON with the promised fields', asy
   const n = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
   assert.equal(header.format, 'hypertx-checkpoint');
-  assert.equal(header.version, 1);
+  assert.equal(header.version, 2);
+  assert.match(header.sha256, /^[0-9a-f]{64}$/);
   assert.equal(header.step, 1);
   assert.deepEqual(header.rng, { seed: 4 });
   assert.equal(header.optimizer.name, 'adam');

@@ -4,28 +4,36 @@
  *
  *   [8-byte little-endian header length][JSON header, space-padded to 8 bytes][raw LE float32 data]
  *
- * header = { format: "hypertx-checkpoint", version: 1, kind, config, step, rng, optimizer, schedule,
- *            tensors: { name: { dtype: "F32", shape, data_offsets: [begin, end] } } }
- * Offsets are relative to the start of the data section, as in safetensors. Parameters are stored
- * per name (`params/<name>`), optimizer slots as flat vectors (`optimizer/<slot>`). A model file
- * for generation is the same container with `optimizer: null`. A BatchNorm prior (bn-prior.ts) is
- * stored as `bn_prior/mean/<block>` and `bn_prior/variance/<block>` with `bnPrior: { weight }`.
+ * header = { format: "hypertx-checkpoint", version: 2, sha256, kind, config, step, rng, optimizer,
+ *            schedule, metadata, bnPrior, tensors: { name: { dtype: "F32", shape, data_offsets: [begin, end] } } }
+ * Offsets are relative to the start of the data section, as in safetensors, and the tensors tile
+ * it exactly. Parameters are stored per name (`params/<name>`), optimizer slots as flat vectors
+ * (`optimizer/<slot>`). A model file for generation is the same container with `optimizer: null`.
+ * A BatchNorm prior (bn-prior.ts) is stored as `bn_prior/mean/<block>` and
+ * `bn_prior/variance/<block>` with `bnPrior: { weight, blocks }`. `sha256` covers every byte of
+ * the file (sealed-container.ts in @hypertx/export). Version 1 (no checksum) is read only by
+ * upgradeCheckpoint, which re-writes it as version 2.
  *
  * Files are written atomically (temporary file + rename).
  */
 import { readFile } from 'node:fs/promises';
-import { type HyperTransformerConfig, channelsOf, configKey, validateConfig } from './config.js';
-import { HypertxError, inputError } from './errors.js';
+import { type HyperTransformerConfig, configKey } from './config.js';
+import { type CheckpointHeader, type TensorEntry, checkHeaderFields, expectedTensors, layoutOf, scheduleForHeader } from './checkpoint-header.js';
+import { HypertxError, inputError, internalError } from './errors.js';
 import { type EpisodicModel, type HyperTransformer, type ModelKind, modelFromValues } from './model/hypertransformer.js';
 import type { BnPrior } from './model/bn-prior.js';
 import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
-import { writeFileAtomic } from '@hypertx/export';
+import { assembleSealed, checkSeal, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** The last version without a checksum: upgradeCheckpoint reads it. */
+const UNSEALED_VERSION = 1;
+/** Headers larger than this are not hypertx checkpoints (a model's header is a few kB). */
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
 export interface TrainState {
   kind: ModelKind;
@@ -44,40 +52,20 @@ export interface TrainState {
   bnPrior?: BnPrior;
 }
 
-interface TensorEntry {
-  dtype: 'F32';
-  shape: number[];
-  data_offsets: [number, number];
-}
-
-interface Header {
-  format: string;
-  version: number;
-  kind: ModelKind;
-  config: HyperTransformerConfig;
-  step: number;
-  rng: TrainState['rng'];
-  optimizer: { name: string; hyper: Record<string, number>; t: number } | null;
-  schedule?: LrSchedule;
-  metadata?: Record<string, string>;
-  bnPrior?: { weight: number; blocks: number };
-  tensors: Record<string, TensorEntry>;
-}
-
 function specsFor(kind: ModelKind, config: HyperTransformerConfig) {
   return kind === 'protonet' ? protoNetSpecs(config) : paramSpecs(config);
 }
 
-/** Serialises a training state to bytes. */
+/** Serialises a training state to bytes (sealed with its checksum). */
 export function encodeCheckpoint(state: TrainState): Uint8Array {
   const layout = makeLayout(specsFor(state.kind, state.config));
   if (state.params.length !== layout.total) throw inputError('E_CHECKPOINT_PARAMS', `params has ${state.params.length} values, the config needs ${layout.total}`);
   const tensors: Record<string, TensorEntry> = {};
-  const chunks: Float32Array[] = [];
+  const chunks: Uint8Array[] = [];
   let offset = 0;
   const add = (name: string, shape: number[], data: Float32Array) => {
     tensors[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
-    chunks.push(data);
+    chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)); // float32 is LE on every platform Node supports
     offset += data.byteLength;
   };
   for (const e of layout.entries) add(`params/${e.name}`, e.shape, state.params.subarray(e.offset, e.offset + e.size));
@@ -86,99 +74,132 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
     state.bnPrior.mean.forEach((m, l) => add(`bn_prior/mean/${l}`, [m.length], m));
     state.bnPrior.variance.forEach((v, l) => add(`bn_prior/variance/${l}`, [v.length], v));
   }
-  const header: Header = {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
+  const header = sealableHeader(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, {
     kind: state.kind,
     config: state.config,
     step: state.step,
     rng: state.rng,
     optimizer: state.optimizer ? { name: state.optimizer.name, hyper: state.optimizer.hyper, t: state.optimizer.t } : null,
-    ...(state.schedule ? { schedule: state.schedule } : {}),
+    ...(state.schedule ? { schedule: scheduleForHeader(state.schedule) } : {}),
     ...(state.metadata ? { metadata: state.metadata } : {}),
     ...(state.bnPrior ? { bnPrior: { weight: state.bnPrior.weight, blocks: state.bnPrior.mean.length } } : {}),
     tensors,
-  };
-  let json = JSON.stringify(header);
-  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const c of chunks) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), pos); // float32 is LE on every platform Node supports
-    pos += c.byteLength;
-  }
-  return out;
+  });
+  return assembleSealed(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, JSON.stringify(header), chunks);
 }
 
 function corrupt(where: string, why: string): HypertxError {
   return inputError('E_CHECKPOINT_CORRUPT', `${where}: not a valid hypertx checkpoint (${why})`, { path: where, hint: 'the file may be truncated or from another tool; use an earlier checkpoint' });
 }
 
-/** Parses checkpoint bytes; `where` names the source in errors. */
-export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): TrainState {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The parsed JSON header and where the data section starts; only the framing is checked here. */
+function readFraming(bytes: Uint8Array, where: string): { header: Record<string, unknown>; dataStart: number } {
   if (bytes.length < 8) throw corrupt(where, `only ${bytes.length} bytes`);
-  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
-  if (headerLength <= 1 || 8 + headerLength > bytes.length) throw corrupt(where, `header length ${headerLength} exceeds the file size ${bytes.length}`);
-  let header: Header;
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (headerLength < 2n || headerLength > BigInt(MAX_HEADER_BYTES) || 8 + Number(headerLength) > bytes.length) {
+    throw corrupt(where, `header length ${headerLength} does not fit the file size ${bytes.length}`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength))) as Header;
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
   } catch (err) {
     throw corrupt(where, `header is not JSON: ${(err as Error).message}`);
   }
-  if (header?.format !== CHECKPOINT_FORMAT) throw corrupt(where, `format is ${JSON.stringify(header?.format)}`);
-  if (header.version !== CHECKPOINT_VERSION) {
-    throw inputError('E_CHECKPOINT_VERSION', `${where}: checkpoint version ${header.version} is not supported (this hypertx reads version ${CHECKPOINT_VERSION})`, { path: where });
+  if (!isObject(header) || header.format !== CHECKPOINT_FORMAT) throw corrupt(where, `format is ${JSON.stringify(isObject(header) ? header.format : header)}`);
+  return { header, dataStart };
+}
+
+/** Throws unless the checksum matches; data shorter than the tensors claim is reported as truncation. */
+function checkIntegrity(bytes: Uint8Array, header: Record<string, unknown>, dataLength: number, where: string): void {
+  const seal = checkSeal(bytes, CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
+  if (seal.status === 'intact') return;
+  if (seal.status === 'unsealed') throw corrupt(where, `the header does not begin with format, version and sha256, as every v${CHECKPOINT_VERSION} file hypertx writes does`);
+  const ends = isObject(header.tensors) ? Object.values(header.tensors).map((t) => (isObject(t) && Array.isArray(t.data_offsets) ? Number(t.data_offsets[1]) || 0 : 0)) : [];
+  const needed = Math.max(0, ...ends);
+  if (needed > dataLength) throw corrupt(where, `the file is truncated: the tensors need ${needed} data bytes, only ${dataLength} follow the header`);
+  throw inputError('E_CHECKPOINT_CHECKSUM', `${where}: checksum mismatch: the file changed after hypertx wrote it (header sha256 ${seal.stored.slice(0, 12)}…, content ${seal.actual.slice(0, 12)}…)`, {
+    path: where,
+    hint: 'copy the file again, or use an earlier checkpoint',
+  });
+}
+
+function checkVersion(version: unknown, where: string, acceptUnsealed: boolean): void {
+  if (version === CHECKPOINT_VERSION || (acceptUnsealed && version === UNSEALED_VERSION)) return;
+  if (version === UNSEALED_VERSION) {
+    throw inputError('E_CHECKPOINT_VERSION', `${where}: checkpoint version 1 has no checksum of its weights; this hypertx reads version ${CHECKPOINT_VERSION}`, {
+      path: where,
+      hint: `convert it once with \`hypertx upgrade ${where}\` (the weights stay bit-identical)`,
+    });
   }
-  const kind: ModelKind = header.kind ?? 'hypertransformer';
-  if (kind !== 'hypertransformer' && kind !== 'protonet') throw corrupt(where, `unknown model kind ${JSON.stringify(kind)}`);
-  try {
-    validateConfig(header.config);
-  } catch (err) {
-    throw corrupt(where, `config: ${(err as Error).message}`);
-  }
-  const data = bytes.subarray(8 + headerLength);
-  const read = (name: string, shape?: number[]): Float32Array => {
-    const t = header.tensors?.[name];
-    if (!t) throw corrupt(where, `tensor ${name} is missing`);
-    const [b, e] = t.data_offsets ?? [];
-    const count = (t.shape ?? []).reduce((a, c) => a * c, 1);
-    if (t.dtype !== 'F32' || typeof b !== 'number' || typeof e !== 'number' || b < 0 || e > data.length || e - b !== count * 4 || b % 4 !== 0) {
-      throw corrupt(where, `tensor ${name} has bad dtype/offsets (${t.dtype} ${JSON.stringify(t.data_offsets)}, data section ${data.length} bytes)`);
+  throw inputError('E_CHECKPOINT_VERSION', `${where}: checkpoint version ${JSON.stringify(version)} is not supported (this hypertx reads version ${CHECKPOINT_VERSION})`, { path: where });
+}
+
+/**
+ * Checks each tensor entry against the shape the header's model calls for and that together they
+ * tile the data section, all before anything is allocated.
+ */
+function checkTensors(header: CheckpointHeader, expected: Map<string, number[]>, dataLength: number, where: string): void {
+  for (const name of Object.keys(header.tensors)) if (!expected.has(name)) throw corrupt(where, `tensor ${name} is not part of this ${header.kind} (its config, optimizer and prior)`);
+  for (const [name, shape] of expected) {
+    const t = header.tensors[name] as unknown;
+    if (!isObject(t)) throw corrupt(where, `tensor ${name} is missing`);
+    const extra = Object.keys(t).find((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
+    if (extra !== undefined) throw corrupt(where, `tensor ${name} has an unknown field ${JSON.stringify(extra)}`);
+    if (JSON.stringify(t.shape) !== JSON.stringify(shape)) throw corrupt(where, `tensor ${name} has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`);
+    const [b, e] = Array.isArray(t.data_offsets) ? t.data_offsets : [];
+    const bytes = shape.reduce((a, c) => a * c, 1) * 4;
+    if (t.dtype !== 'F32' || !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2 || !Number.isSafeInteger(b) || !Number.isSafeInteger(e) || (e as number) - (b as number) !== bytes) {
+      throw corrupt(where, `tensor ${name} has bad dtype/offsets (${JSON.stringify(t.dtype)} ${JSON.stringify(t.data_offsets)}; shape ${JSON.stringify(shape)} of F32 needs ${bytes} bytes)`);
     }
-    if (shape && JSON.stringify(shape) !== JSON.stringify(t.shape)) throw corrupt(where, `tensor ${name} has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`);
-    const copy = new Uint8Array(e - b);
+  }
+  const spans = [...expected.keys()].map((name) => ({ name, begin: header.tensors[name]!.data_offsets[0], end: header.tensors[name]!.data_offsets[1] }));
+  const untiled = tilingProblem(spans, dataLength);
+  if (untiled) throw corrupt(where, `the tensors do not tile the data section: ${untiled}`);
+}
+
+/** Parses checkpoint bytes; `where` names the source in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): TrainState {
+  return decodeVerified(bytes, where, false);
+}
+
+function decodeVerified(bytes: Uint8Array, where: string, acceptUnsealed: boolean): TrainState {
+  const { header: raw, dataStart } = readFraming(bytes, where);
+  checkVersion(raw.version, where, acceptUnsealed);
+  const data = bytes.subarray(dataStart);
+  if (raw.version === CHECKPOINT_VERSION) {
+    checkIntegrity(bytes, raw, data.length, where);
+    if (typeof raw.sha256 !== 'string') throw corrupt(where, 'the header repeats "sha256" with a value that is not the checksum');
+  } else if (raw.sha256 !== undefined) {
+    throw corrupt(where, 'a version 1 header has no "sha256"');
+  }
+  const header = checkHeaderFields(raw, where);
+  const layout = layoutOf(header, where);
+  const expected = expectedTensors(header, layout);
+  checkTensors(header, expected, data.length, where);
+  const read = (name: string): Float32Array => {
+    const [b, e] = header.tensors[name]!.data_offsets;
+    const copy = new Uint8Array(e - b); // a copy, aligned for float32 (a Buffer's slice would be a view)
     copy.set(data.subarray(b, e));
     return new Float32Array(copy.buffer);
   };
-  const layout = makeLayout(specsFor(kind, header.config));
   const params = new Float32Array(layout.total);
-  for (const e of layout.entries) params.set(read(`params/${e.name}`, e.shape), e.offset);
+  for (const e of layout.entries) params.set(read(`params/${e.name}`), e.offset);
   let optimizer: OptimizerState | null = null;
   if (header.optimizer) {
     const slots: Record<string, Float32Array> = {};
-    for (const name of Object.keys(header.tensors)) if (name.startsWith('optimizer/')) slots[name.slice('optimizer/'.length)] = read(name);
-    const optName = header.optimizer.name;
-    if (optName !== 'sgd' && optName !== 'adam') throw corrupt(where, `unknown optimizer ${JSON.stringify(optName)}`);
-    optimizer = { name: optName, hyper: header.optimizer.hyper, t: header.optimizer.t, slots };
+    for (const name of expected.keys()) if (name.startsWith('optimizer/')) slots[name.slice('optimizer/'.length)] = read(name);
+    optimizer = { name: header.optimizer.name, hyper: header.optimizer.hyper, t: header.optimizer.t, slots };
   }
   let bnPrior: BnPrior | undefined;
   if (header.bnPrior) {
-    const { weight, blocks } = header.bnPrior;
-    if (typeof weight !== 'number' || !(weight >= 0) || blocks !== header.config.cnn.layers) {
-      throw corrupt(where, `bnPrior ${JSON.stringify(header.bnPrior)} does not fit a ${header.config.cnn.layers}-block CNN`);
-    }
-    const indices = Array.from({ length: blocks }, (_, l) => l);
-    bnPrior = {
-      weight,
-      mean: indices.map((l) => read(`bn_prior/mean/${l}`, [channelsOf(header.config, l)])),
-      variance: indices.map((l) => read(`bn_prior/variance/${l}`, [channelsOf(header.config, l)])),
-    };
+    const blocks = Array.from({ length: header.bnPrior.blocks }, (_, l) => l);
+    bnPrior = { weight: header.bnPrior.weight, mean: blocks.map((l) => read(`bn_prior/mean/${l}`)), variance: blocks.map((l) => read(`bn_prior/variance/${l}`)) };
   }
   return {
-    kind,
+    kind: header.kind,
     config: header.config,
     params,
     step: header.step,
@@ -188,6 +209,35 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Train
     ...(header.metadata ? { metadata: header.metadata } : {}),
     ...(bnPrior ? { bnPrior } : {}),
   };
+}
+
+/**
+ * Re-writes a version 1 checkpoint (no checksum) as version 2 after the same checks a version 2
+ * file gets, and proves the result holds the very same header facts and tensor bytes: the data
+ * section is copied, not re-encoded from decoded floats. A version 2 file comes back unchanged.
+ */
+export function upgradeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): { bytes: Uint8Array; upgraded: boolean } {
+  const { header, dataStart } = readFraming(bytes, where);
+  if (header.version === CHECKPOINT_VERSION) {
+    decodeCheckpoint(bytes, where);
+    return { bytes, upgraded: false };
+  }
+  const before = decodeVerified(bytes, where, true);
+  const { format: _format, version: _version, ...rest } = header;
+  const upgraded = assembleSealed(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, JSON.stringify(sealableHeader(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, rest)), [bytes.subarray(dataStart)]);
+  const after = decodeCheckpoint(upgraded, where);
+  const sameBits = (a: Float32Array, b: Float32Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  const { params: p1, optimizer: o1, bnPrior: b1, ...facts1 } = before;
+  const { params: p2, optimizer: o2, bnPrior: b2, ...facts2 } = after;
+  const same =
+    sameBits(p1, p2) &&
+    JSON.stringify(facts1) === JSON.stringify(facts2) &&
+    JSON.stringify(o1 && { ...o1, slots: Object.keys(o1.slots) }) === JSON.stringify(o2 && { ...o2, slots: Object.keys(o2.slots) }) &&
+    Object.keys(o1?.slots ?? {}).every((k) => sameBits(o1!.slots[k]!, o2!.slots[k]!)) &&
+    b1?.weight === b2?.weight &&
+    (b1?.mean ?? []).every((m, l) => sameBits(m, b2!.mean[l]!) && sameBits(b1!.variance[l]!, b2!.variance[l]!));
+  if (!same) throw internalError('E_CHECKPOINT_UPGRADE', `${where}: the upgraded checkpoint does not decode to the same state`);
+  return { bytes: upgraded, upgraded: true };
 }
 
 /** Writes a checkpoint atomically (temporary file + rename). */

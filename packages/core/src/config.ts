@@ -3,6 +3,7 @@
  * variants of it), its presets and validation. Field comments name the authors' flag where there
  * is one.
  */
+import { CONFIG_SCHEMA, firstViolation } from './config-schema.js';
 import { usageError } from './errors.js';
 
 export type CnnActivation = 'relu' | 'lrelu';
@@ -309,42 +310,26 @@ export function planModel(config: HyperTransformerConfig): ModelPlan {
   return { layers, logits, sharedDim, shared };
 }
 
-function check(cond: boolean, field: string, value: unknown, want: string): void {
-  if (!cond) {
-    throw usageError('E_CONFIG_INVALID', `config.${field} = ${JSON.stringify(value)} is invalid: ${want}`, { hint: 'start from a preset: preset("omniglot-1shot").config' });
-  }
+/** A value for a message: NaN and Infinity as themselves, long values cut. */
+export function showValue(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const isPosInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0;
-
+/**
+ * Throws E_CONFIG_INVALID (a usage error: configs come from recipes and code) naming the first
+ * field outside CONFIG_SCHEMA and what it allows. Checkpoint readers re-throw it as an input error
+ * naming the file.
+ */
 export function validateConfig(config: HyperTransformerConfig): void {
-  check(typeof config === 'object' && config !== null, '', config, 'must be an object');
-  check(config.version === 1, 'version', config.version, 'must be 1');
-  check(isPosInt(config.image?.height) && isPosInt(config.image?.width) && isPosInt(config.image?.channels), 'image', config.image, 'height, width, channels must be positive integers');
-  check(isPosInt(config.maxWays) && config.maxWays >= 2, 'maxWays', config.maxWays, 'must be an integer ≥ 2');
-  const cnn = config.cnn;
-  check(isPosInt(cnn?.layers), 'cnn.layers', cnn?.layers, 'must be a positive integer');
-  const ch = cnn.channels;
-  check(Array.isArray(ch) ? ch.length === cnn.layers && ch.every(isPosInt) : isPosInt(ch), 'cnn.channels', ch, 'a positive integer or one per layer');
-  check(isPosInt(cnn.kernelSize) && cnn.kernelSize % 2 === 1, 'cnn.kernelSize', cnn.kernelSize, 'must be an odd positive integer');
-  check(isPosInt(cnn.stride), 'cnn.stride', cnn.stride, 'must be a positive integer');
-  check(cnn.activation === 'relu' || cnn.activation === 'lrelu', 'cnn.activation', cnn.activation, "'relu' or 'lrelu'");
-  check(typeof cnn.generateBias === 'boolean', 'cnn.generateBias', cnn.generateBias, 'must be a boolean');
-  check(Number.isInteger(cnn.trainedConvLayers) && cnn.trainedConvLayers >= 0 && cnn.trainedConvLayers <= cnn.layers, 'cnn.trainedConvLayers', cnn.trainedConvLayers, `an integer in 0..${cnn.layers}`);
-  check(cnn.addTrainableWeights === undefined || typeof cnn.addTrainableWeights === 'boolean', 'cnn.addTrainableWeights', cnn.addTrainableWeights, 'a boolean or absent');
-  check(cnn.addPrototypeLogits === undefined || typeof cnn.addPrototypeLogits === 'boolean', 'cnn.addPrototypeLogits', cnn.addPrototypeLogits, 'a boolean or absent');
-  check(typeof cnn.bnEpsilon === 'number' && cnn.bnEpsilon > 0, 'cnn.bnEpsilon', cnn.bnEpsilon, 'must be > 0');
-  check(isPosInt(config.embeddingDim), 'embeddingDim', config.embeddingDim, 'must be a positive integer');
-  const sf = config.sharedFeatures;
-  if (sf !== null) {
-    check(isPosInt(sf?.layers) && isPosInt(sf?.dim) && (sf.padding === 'same' || sf.padding === 'valid'), 'sharedFeatures', sf, '{layers, dim} positive integers, padding same|valid, or null');
+  const violation = firstViolation(CONFIG_SCHEMA, config, 'config');
+  if (violation) {
+    const shown = violation.value === undefined ? 'missing' : `= ${showValue(violation.value)}`;
+    throw usageError('E_CONFIG_INVALID', `${violation.field} ${shown} is invalid: ${violation.allowed}`, { hint: 'start from a preset: preset("omniglot-1shot").config' });
   }
-  check(Number.isInteger(config.localFeatures?.dim) && config.localFeatures.dim >= 0 && isPosInt(config.localFeatures.layers), 'localFeatures', config.localFeatures, '{dim ≥ 0, layers ≥ 1}');
-  const t = config.transformer;
-  check(isPosInt(t?.layers) && isPosInt(t?.heads), 'transformer', t, 'layers and heads must be positive integers');
-  for (const key of ['keyQueryDim', 'valueDim', 'innerDim'] as const) check(typeof t[key] === 'number' && t[key] > 0, `transformer.${key}`, t[key], 'must be > 0');
-  check(['relu', 'lrelu', 'gelu'].includes(t.activation), 'transformer.activation', t.activation, "'relu', 'lrelu' or 'gelu'");
-  check(typeof t.layerNormEpsilon === 'number' && t.layerNormEpsilon > 0, 'transformer.layerNormEpsilon', t.layerNormEpsilon, 'must be > 0');
+  if (config.cnn.trainedConvLayers > config.cnn.layers) {
+    throw usageError('E_CONFIG_INVALID', `config.cnn.trainedConvLayers = ${config.cnn.trainedConvLayers} is invalid: an integer in 0..${config.cnn.layers} (cnn.layers)`, { hint: 'start from a preset: preset("omniglot-1shot").config' });
+  }
 }
 
 /** Stable JSON for comparing configs (checkpoint mismatch detection). */

@@ -18,6 +18,7 @@ export {
   loadCheckpoint,
   encodeCheckpoint,
   decodeCheckpoint,
+  upgradeCheckpoint,
   assertSameConfig,
   modelFromState,
   saveModel,

@@ -7,7 +7,7 @@ import { HypertxError } from './errors.js';
 import { readCnnFile, writeCnnFile, writeFileAtomic } from './files.js';
 import { decodeCnn, encodeCnn } from './hxcnn.js';
 import type { StandaloneCnn } from './ir.js';
-import { paperOmniglotCnn, randomCnn } from './testing/index.js';
+import { paperOmniglotCnn, randomCnn, resealed, splitContainer, unsealed } from './testing/index.js';
 
 function assertSameModel(a: StandaloneCnn, b: StandaloneCnn): void {
   // Canonical JSON: sorted keys, float32 data as raw bit patterns.
@@ -20,19 +20,8 @@ function assertSameModel(a: StandaloneCnn, b: StandaloneCnn): void {
   assert.equal(strip(a), strip(b));
 }
 
-/** Re-encodes the file with an edited header (and optionally other data bytes). */
-function withHeader(bytes: Uint8Array, edit: (h: any) => void, data?: Uint8Array): Uint8Array {
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  edit(header);
-  const h = new TextEncoder().encode(JSON.stringify(header));
-  const body = data ?? bytes.subarray(8 + n);
-  const out = new Uint8Array(8 + h.length + body.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  out.set(body, 8 + h.length);
-  return out;
-}
+/** Re-encodes the file with an edited header (and optionally other data bytes), sealed again. */
+const withHeader = resealed;
 
 const expectError = (fn: () => unknown, code: string, pattern: RegExp) =>
   assert.throws(fn, (err: unknown) => {
@@ -66,7 +55,9 @@ test('layout: u64 header length, JSON header padded to 8, F32 tensors with offse
   assert.equal(n % 8, 0);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   assert.equal(header.format, 'hypertx-cnn');
-  assert.equal(header.version, 1);
+  assert.equal(header.version, 2);
+  assert.match(header.sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(Object.keys(header).slice(0, 3), ['format', 'version', 'sha256'], 'the digest sits at a fixed offset');
   assert.equal(header.model.layers[0].weights, 'layers.0.weights');
   assert.deepEqual(header.tensors['layers.0.weights'], { dtype: 'F32', shape: [3, 3, 1, 8], data_offsets: [0, 288] });
   const last = Math.max(...Object.values<any>(header.tensors).map((t) => t.data_offsets[1]));
@@ -77,7 +68,7 @@ test('rejects truncated files, bad JSON, wrong format, bad offsets, newer versio
   const good = encodeCnn(paperOmniglotCnn(0));
   expectError(() => decodeCnn(good.subarray(0, 5), 'm.hxcnn'), 'E_CNN_FILE', /^m\.hxcnn: the file is truncated: 5 bytes/);
   expectError(() => decodeCnn(good.subarray(0, 100)), 'E_CNN_FILE', /truncated: the header announces \d+ bytes, but only 92 follow/);
-  expectError(() => decodeCnn(good.subarray(0, good.length - 4)), 'E_CNN_FILE', /truncated or corrupt: tensor "layers.17.bias" ends at data byte/);
+  expectError(() => decodeCnn(good.subarray(0, good.length - 4)), 'E_CNN_FILE', /the file is truncated: the tensors need \d+ data bytes, but only \d+ follow the header/);
   const badJson = good.slice();
   badJson[20] = 0x22; // a stray quote
   expectError(() => decodeCnn(badJson), 'E_CNN_FILE', /JSON header is malformed/);
@@ -95,19 +86,63 @@ test('rejects truncated files, bad JSON, wrong format, bad offsets, newer versio
   );
   expectError(() => decodeCnn(withHeader(good, (h) => (h.model.layers[0].weights = 'nope'))), 'E_CNN_FILE', /refers to tensor "nope"/);
   expectError(
-    () => decodeCnn(withHeader(good, (h) => (h.version = 2)), 'new.hxcnn'),
+    () => decodeCnn(withHeader(good, (h) => (h.version = 3)), 'new.hxcnn'),
     'E_CNN_VERSION',
-    /^new\.hxcnn: written by a newer hypertx \(format v2\); this build reads v1 — upgrade @hypertx\/export$/,
+    /^new\.hxcnn: written by a newer hypertx \(format v3\); this build reads v2 — upgrade @hypertx\/export$/,
   );
+});
+
+test('a version 1 file (written before the checksum) is refused with a hint to re-compile', () => {
+  const { header, data } = splitContainer(encodeCnn(paperOmniglotCnn(0)));
+  const { sha256: _digest, ...rest } = header;
+  const old = unsealed({ ...rest, version: 1 }, data);
+  assert.throws(() => decodeCnn(old, 'old.hxcnn'), (err: unknown) => {
+    assert.ok(err instanceof HypertxError);
+    assert.equal(err.code, 'E_CNN_VERSION');
+    assert.equal(err.kind, 'input');
+    assert.match(err.message, /^old\.hxcnn: written by an older hypertx \(format v1, without a checksum\)/);
+    assert.match(err.hint ?? '', /re-compile/i);
+    return true;
+  });
+});
+
+test('a trailing byte, a changed tensor value and a header not written by hypertx are refused', () => {
+  const good = encodeCnn(paperOmniglotCnn(0));
+  const longer = new Uint8Array(good.length + 1);
+  longer.set(good);
+  expectError(() => decodeCnn(longer, 'long.hxcnn'), 'E_CNN_CHECKSUM', /^long\.hxcnn: checksum mismatch/);
+  const changed = good.slice();
+  changed[changed.length - 1]! ^= 0x01; // the lowest bit of one float: still a valid model, but not the one written
+  expectError(() => decodeCnn(changed), 'E_CNN_CHECKSUM', /checksum mismatch/);
+  // Re-sealed with a byte after the last tensor: nothing in a file goes unaccounted for.
+  const { data } = splitContainer(good);
+  const padded = new Uint8Array(data.length + 4);
+  padded.set(data);
+  expectError(() => decodeCnn(withHeader(good, () => undefined, padded)), 'E_CNN_FILE', /do not tile the data section: 4 bytes after the last tensor/);
+  // The same header with its keys in another order: the checksum's place is not where it must be.
+  const { header } = splitContainer(good);
+  const { format, version, sha256, ...rest } = header;
+  expectError(() => decodeCnn(unsealed({ version, format, sha256, ...rest }, data)), 'E_CNN_FILE', /does not begin with format, version and sha256/);
+});
+
+test('every single-byte change anywhere in a file is refused (seeded, 400 changes)', async () => {
+  const { SeededRandom } = await import('./testing/random.js');
+  const rng = new SeededRandom(2024);
+  const good = encodeCnn(randomCnn(3));
+  for (let i = 0; i < 400; i++) {
+    const bytes = good.slice();
+    const at = rng.int(0, bytes.length - 1);
+    bytes[at] = (bytes[at]! + rng.int(1, 255)) % 256; // never the same value
+    assert.throws(() => decodeCnn(bytes), (err: unknown) => err instanceof HypertxError && err.kind === 'input', `byte ${at} changed was accepted`);
+  }
 });
 
 test('decoded models are validated (errors carry the source name)', () => {
   const good = encodeCnn(paperOmniglotCnn(0));
   expectError(() => decodeCnn(withHeader(good, (h) => (h.model.layers[0].stride = 0)), 'x.hxcnn'), 'E_IR_INVALID', /^x\.hxcnn: layer 0 \(conv2d\): stride is 0/);
-  const nan = withHeader(good, () => undefined);
-  const n = Number(new DataView(nan.buffer).getBigUint64(0, true));
-  new DataView(nan.buffer).setFloat32(8 + n + 4, Number.NaN, true);
-  expectError(() => decodeCnn(nan), 'E_IR_INVALID', /weights contains NaN at flat index 1/);
+  const data = splitContainer(good).data.slice();
+  new DataView(data.buffer).setFloat32(4, Number.NaN, true);
+  expectError(() => decodeCnn(withHeader(good, () => undefined, data)), 'E_IR_INVALID', /weights contains NaN at flat index 1/);
 });
 
 test('writeCnnFile/readCnnFile round trip atomically; failures leave nothing behind', async () => {

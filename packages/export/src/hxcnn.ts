@@ -3,16 +3,19 @@
  *
  *   u64 little-endian N | N bytes UTF-8 JSON header (space-padded to a multiple of 8) | tensor data
  *
- * Header: `{"format":"hypertx-cnn","version":1,"model":{input,labels,metadata,layers},"tensors":{...}}`.
+ * Header: `{"format":"hypertx-cnn","version":2,"sha256":"…","model":{input,labels,metadata,layers},"tensors":{...}}`.
  * Layers refer to tensors by name; `tensors[name] = {dtype:"F32", shape, data_offsets:[start,end]}`
- * with offsets relative to the start of the data section. Data is raw little-endian float32.
+ * with offsets relative to the start of the data section; the tensors tile the data section
+ * exactly. Data is raw little-endian float32. `sha256` covers the whole file (sealed-container.ts).
+ * Version 1 (no checksum) is refused with a hint to re-compile.
  */
 import { HypertxError } from './errors.js';
 import type { Layer, StandaloneCnn, Tensor } from './ir.js';
+import { assembleSealed, checkSeal, sealableHeader, tilingProblem } from './sealed-container.js';
 import { validate } from './validate.js';
 
 export const HXCNN_FORMAT = 'hypertx-cnn';
-export const HXCNN_VERSION = 1;
+export const HXCNN_VERSION = 2;
 export const HXCNN_EXTENSION = '.hxcnn';
 
 /** Headers larger than this are not hxcnn files (guards against reading garbage as a length). */
@@ -47,29 +50,17 @@ export function encodeCnn(model: StandaloneCnn): Uint8Array {
     }
     return entry;
   });
-  const header = {
-    format: HXCNN_FORMAT,
-    version: HXCNN_VERSION,
+  const header = sealableHeader(HXCNN_FORMAT, HXCNN_VERSION, {
     model: { input: model.input, labels: model.labels, metadata: model.metadata, layers },
     tensors,
-  };
-  let json = JSON.stringify(header);
-  const encoder = new TextEncoder();
-  let headerBytes = encoder.encode(json);
-  const padded = Math.ceil(headerBytes.length / 8) * 8;
-  if (padded !== headerBytes.length) {
-    json += ' '.repeat(padded - headerBytes.length);
-    headerBytes = encoder.encode(json);
+  });
+  const data = new Uint8Array(offset);
+  const view = new DataView(data.buffer);
+  let pos = 0;
+  for (const blob of blobs) {
+    for (let i = 0; i < blob.length; i++, pos += 4) view.setFloat32(pos, blob[i]!, true);
   }
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const data of blobs) {
-    for (let i = 0; i < data.length; i++, pos += 4) view.setFloat32(pos, data[i]!, true);
-  }
-  return out;
+  return assembleSealed(HXCNN_FORMAT, HXCNN_VERSION, JSON.stringify(header), [data]);
 }
 
 function fileError(code: string, message: string, sourceName: string | undefined, hint?: string): HypertxError {
@@ -83,6 +74,28 @@ function fileError(code: string, message: string, sourceName: string | undefined
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Throws unless the file's checksum matches; a data section shorter than the tensors claim is
+ * reported as truncation, which says more than "checksum mismatch".
+ */
+function checkIntegrity(bytes: Uint8Array, tensors: Record<string, unknown>, dataLength: number, sourceName: string | undefined): void {
+  const seal = checkSeal(bytes, HXCNN_FORMAT, HXCNN_VERSION);
+  if (seal.status === 'intact') return;
+  if (seal.status === 'unsealed') {
+    throw fileError('E_CNN_FILE', `the header does not begin with format, version and sha256, as every v${HXCNN_VERSION} file hypertx writes does`, sourceName);
+  }
+  const needed = Math.max(0, ...Object.values(tensors).map((t) => (isObject(t) && Array.isArray(t.data_offsets) && typeof t.data_offsets[1] === 'number' ? t.data_offsets[1] : 0)));
+  if (needed > dataLength) {
+    throw fileError('E_CNN_FILE', `the file is truncated: the tensors need ${needed} data bytes, but only ${dataLength} follow the header`, sourceName);
+  }
+  throw fileError(
+    'E_CNN_CHECKSUM',
+    `checksum mismatch: the file changed after hypertx wrote it (header sha256 ${seal.stored.slice(0, 12)}…, content ${seal.actual.slice(0, 12)}…)`,
+    sourceName,
+    'Copy the file again, or re-compile the support set with `hypertx compile -f hxcnn`.',
+  );
 }
 
 /** Parses `.hxcnn` bytes into a validated StandaloneCnn. `sourceName` (a path) goes into error messages. */
@@ -113,6 +126,14 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw bad(`header.version is ${JSON.stringify(version)}; it must be a positive integer`);
   }
+  if (version < HXCNN_VERSION) {
+    throw fileError(
+      'E_CNN_VERSION',
+      `written by an older hypertx (format v${version}, without a checksum); this build reads v${HXCNN_VERSION} only`,
+      sourceName,
+      'Re-compile the support set with `hypertx compile -f hxcnn` to get a file with a checksum.',
+    );
+  }
   if (version > HXCNN_VERSION) {
     throw fileError(
       'E_CNN_VERSION',
@@ -127,6 +148,7 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
     throw bad('the header has no "model.layers" array or no "tensors" object');
   }
   const data = bytes.subarray(8 + n);
+  checkIntegrity(bytes, tensors, data.length, sourceName);
   const readTensor = (name: unknown, where: string): Tensor => {
     if (typeof name !== 'string' || !Object.hasOwn(tensors, name)) {
       throw bad(`${where} refers to tensor ${JSON.stringify(name)}, which the header does not list`);
@@ -169,6 +191,13 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
     }
     return layer as unknown as Layer;
   });
+  // After the layers, whose tensors have been checked one by one with precise messages.
+  const spans = Object.entries(tensors).map(([name, entry]) => {
+    const [begin, end] = (isObject(entry) && Array.isArray(entry.data_offsets) ? entry.data_offsets : [NaN, NaN]) as [number, number];
+    return { name, begin, end };
+  });
+  const untiled = tilingProblem(spans, data.length);
+  if (untiled) throw bad(`the tensors do not tile the data section: ${untiled}`);
   const cnn = {
     input: model.input,
     labels: model.labels,

@@ -28,6 +28,7 @@ export {
 export { countParameters } from './parameters.js';
 export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
 export { hxcnnFormat } from './hxcnn-format.js';
+export { assembleSealed, checkSeal, sealableHeader, sealedPrefix, tilingProblem, DIGEST_HEX_LENGTH, type SealCheck } from './sealed-container.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
 export {
   hypertxMetadata,

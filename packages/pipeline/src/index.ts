@@ -26,6 +26,7 @@ export { inspectFile, type FileSummary } from './inspect.js';
 export { readModelFile, type ModelFileSummary, type LoadedModelFile } from './model-files/read-model-file.js';
 export type { HyperTransformerFileSummary } from './model-files/read-hypertransformer-file.js';
 export { loadRawSupport, type RawSupport } from './model-files/raw-support.js';
+export { upgradeModelFile, type UpgradeResult } from './model-files/upgrade-model-file.js';
 export { bundledModels, bundledModelPath, resolveModel, loadModel, DEFAULT_MODEL, MODELS_DIR, type LoadedModel } from './models.js';
 export { HypertxError, isHypertxError, type ErrorKind } from '@hypertx/export';
 export { throwIfAborted, type ProgressEvent, type ProgressCallback, type Task } from './progress.js';

@@ -20,6 +20,7 @@ import {
   supportFixture,
   type CliResult,
 } from '../test-support/cli.js';
+import { resealed, splitContainer, unsealed } from '@hypertx/export/testing';
 
 const SUPPORT = supportFixture('glyphs-5way-1shot');
 let work: string;
@@ -90,6 +91,10 @@ describe('exit code 3: bad input, and no output file is left behind', () => {
   };
   const garbageModel = () => join(work, 'garbage.hxmodel');
   const truncatedModel = () => join(work, 'truncated.hxmodel');
+  const craftedModel = () => join(work, 'crafted-layers.hxmodel');
+  const flippedModel = () => join(work, 'flipped-weight.hxmodel');
+  const trailingModel = () => join(work, 'trailing-byte.hxmodel');
+  const versionOneModel = () => join(work, 'version-1.hxmodel');
   const cases: [what: string, args: () => string[], culprit: () => string, code?: string][] = [
     ...badSets.map((name): [string, () => string[], () => string, string] => [
       `bad/${name}`,
@@ -102,6 +107,10 @@ describe('exit code 3: bad input, and no output file is left behind', () => {
     ['a model path that does not exist', () => ['compile', SUPPORT, '-m', join(work, 'missing.hxmodel')], () => join(work, 'missing.hxmodel'), 'E_MODEL_NOT_FOUND'],
     ['a corrupt model file', () => ['compile', SUPPORT, '-m', garbageModel()], () => garbageModel()],
     ['a truncated model file', () => ['compile', SUPPORT, '-m', truncatedModel()], () => truncatedModel()],
+    ['a model header with transformer.layers = 1e9 (once a hang)', () => ['compile', SUPPORT, '-m', craftedModel()], () => craftedModel(), 'E_CHECKPOINT_CORRUPT'],
+    ['a model with one weight byte changed', () => ['compile', SUPPORT, '-m', flippedModel()], () => flippedModel(), 'E_CHECKPOINT_CHECKSUM'],
+    ['a model with a byte appended', () => ['compile', SUPPORT, '-m', trailingModel()], () => trailingModel(), 'E_CHECKPOINT_CHECKSUM'],
+    ['a model from before checksums (version 1)', () => ['compile', SUPPORT, '-m', versionOneModel()], () => versionOneModel(), 'E_CHECKPOINT_VERSION'],
     ['more classes than the model accepts', () => ['compile', supportFixture('glyphs-20way-1shot'), '-m', model], () => supportFixture('glyphs-20way-1shot'), 'E_SUPPORT_WAYS'],
   ];
 
@@ -110,6 +119,15 @@ describe('exit code 3: bad input, and no output file is left behind', () => {
   before(async () => {
     await writeFile(garbageModel(), 'this is not a model\n');
     await writeFile(truncatedModel(), (await readFile(model)).subarray(0, 4000));
+    const good = new Uint8Array(await readFile(model));
+    await writeFile(craftedModel(), resealed(good, (h) => (h.config.transformer.layers = 1e9)));
+    const flipped = good.slice();
+    flipped[flipped.length - 3]! ^= 0x10;
+    await writeFile(flippedModel(), flipped);
+    await writeFile(trailingModel(), Buffer.concat([good, Buffer.from([0])]));
+    const { header, data } = splitContainer(good);
+    const { sha256: _digest, ...rest } = header;
+    await writeFile(versionOneModel(), unsealed({ ...rest, version: 1 }, data));
     results = await inPairs(cases.map(([, args], i) => () => runCli([...args(), '-o', outDir(i) + '/', '--json'], { cwd: work })));
   });
 

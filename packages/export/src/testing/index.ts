@@ -303,3 +303,5 @@ export function invalidCnnCases(): InvalidCnnCase[] {
     }),
   ];
 }
+
+export { resealed, splitContainer, unsealed } from './sealed-files.js';
