@@ -30,6 +30,15 @@ export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } fr
 export { hxcnnFormat } from './hxcnn-format.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
 export {
+  readInputFile,
+  pendingStalledReads,
+  formatBytes,
+  INPUT_FILE_LIMITS,
+  DEFAULT_READ_TIMEOUT_MS,
+  type InputFileKind,
+  type ReadInputFileOptions,
+} from './input-file.js';
+export {
   hypertxMetadata,
   HYPERTX_METADATA_FORMAT,
   EXPORT_PACKAGE_VERSION,
