@@ -13,7 +13,6 @@
  *
  * Files are written atomically (temporary file + rename).
  */
-import { readFile } from 'node:fs/promises';
 import { type HyperTransformerConfig, channelsOf, configKey, validateConfig } from './config.js';
 import { HypertxError, inputError } from './errors.js';
 import { type EpisodicModel, type HyperTransformer, type ModelKind, modelFromValues } from './model/hypertransformer.js';
@@ -22,7 +21,7 @@ import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
-import { writeFileAtomic } from '@hypertx/export';
+import { readInputFile, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -196,12 +195,8 @@ export async function saveCheckpoint(path: string, state: TrainState): Promise<v
 }
 
 export async function loadCheckpoint(path: string): Promise<TrainState> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw inputError('E_CHECKPOINT_READ', `cannot read checkpoint ${path}: ${(err as Error).message}`, { path, cause: err });
-  }
+  // Regular files only, within the model-file size limit and a read timeout (readInputFile).
+  const bytes = await readInputFile(path, 'model', { codes: { notFound: 'E_CHECKPOINT_READ', read: 'E_CHECKPOINT_READ' } });
   return decodeCheckpoint(bytes, path);
 }
 

@@ -21,7 +21,7 @@ import {
   type EpisodicModel,
   type HyperTransformerConfig,
 } from '@hypertx/core';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, readInputFile } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
 import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes } from './episodes.js';
 import { applyOverrides, checkRecipe, type TrainingRecipe } from './recipe.js';
@@ -181,8 +181,9 @@ async function log(file: string, entry: Record<string, unknown>): Promise<void> 
 
 async function assertSameRecipe(recipePath: string, recipe: TrainingRecipe): Promise<void> {
   let stored: unknown;
+  const text = (await readInputFile(recipePath, 'recipe', { codes: { notFound: 'E_RUN_RECIPE', read: 'E_RUN_RECIPE' } })).toString('utf8');
   try {
-    stored = JSON.parse(await readFile(recipePath, 'utf8'));
+    stored = JSON.parse(text);
   } catch (err) {
     throw new HypertxError('E_RUN_RECIPE', `can't read ${recipePath} to resume the run`, { kind: 'input', path: recipePath, cause: err });
   }
