@@ -66,7 +66,7 @@ export async function readInputFile(path: string, kind: InputFileKind, options: 
   const handle = await openForReading(path, what, limits.timeoutMs, options.codes);
   let stalled = false;
   try {
-    const stats = await handle.stat();
+    const stats = await within(handle.stat(), limits.timeoutMs, () => stalledError(path, what, 'read', limits.timeoutMs));
     if (!stats.isFile()) throw await notARegularFile(path, what, stats);
     if (stats.size > limits.maxBytes) throw tooLarge(limits, stats.size);
     return await readAllWithin(handle, stats.size, limits);
