@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `hypertx` executable: a tiny shim so that start-up loads only what the chosen command needs.
+import { pendingStalledReads } from '@hypertx/export';
 import { main } from './main.js';
 import { useBaselineWasmFor } from './wasm-tiering.js';
 
@@ -13,3 +14,5 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await main(args);
+// A read that timed out on a stalled mount cannot be cancelled, and it would hold the process open.
+if (pendingStalledReads() > 0) process.exit();

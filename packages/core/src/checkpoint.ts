@@ -16,7 +16,6 @@
  *
  * Files are written atomically (temporary file + rename).
  */
-import { readFile } from 'node:fs/promises';
 import { type HyperTransformerConfig, configKey } from './config.js';
 import { type CheckpointHeader, type TensorEntry, checkHeaderFields, expectedTensors, layoutOf, scheduleForHeader } from './checkpoint-header.js';
 import { HypertxError, inputError, internalError } from './errors.js';
@@ -26,7 +25,7 @@ import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
-import { assembleSealed, checkSeal, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
+import { assembleSealed, checkSeal, readInputFile, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
 export const CHECKPOINT_VERSION = 2;
@@ -246,12 +245,8 @@ export async function saveCheckpoint(path: string, state: TrainState): Promise<v
 }
 
 export async function loadCheckpoint(path: string): Promise<TrainState> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw inputError('E_CHECKPOINT_READ', `cannot read checkpoint ${path}: ${(err as Error).message}`, { path, cause: err });
-  }
+  // Regular files only, within the model-file size limit and a read timeout (readInputFile).
+  const bytes = await readInputFile(path, 'model', { codes: { notFound: 'E_CHECKPOINT_READ', read: 'E_CHECKPOINT_READ' } });
   return decodeCheckpoint(bytes, path);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { runReference, validate } from '@hypertx/export';
 import { disposeMetaBatch, stackEpisodes, type Episode, type ImageBatch } from './episode.js';
-import { generate } from './generate.js';
+import { generate, supportSetHash } from './generate.js';
 import { predict } from './predict.js';
 import { selfLabel } from './self-label.js';
 import { createHyperTransformer } from './model/hypertransformer.js';
@@ -40,6 +40,7 @@ for (const variant of ['all-generated', 'logits-only', 'generated-bias', 'lrelu'
     assert.deepEqual(cnn.labels, ['a', 'b', 'c']);
     assert.equal(cnn.metadata.modelId, model.id());
     assert.match(cnn.metadata.supportSetHash ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(cnn.metadata.supportSetHash, supportSetHash(support.batch, labels, { classNames: ['a', 'b', 'c'], normalization: cnn.input.normalization }), 'the hash covers the class names');
     const episode: Episode = { ways: 3, support: support.batch, supportLabels: labels, query: query.batch, queryLabels: Int32Array.from([0, 1, 2, 0, 1]) };
     const batch = stackEpisodes(config, [episode]);
     const tfLogits = tf.tidy(() => model.queryLogits(model.views(), batch, { bnMode: 'support' }).dataSync().slice());
@@ -127,4 +128,15 @@ test('predict() gives the logits of the generated CNN (≡ runReference) and sof
   assert.ok(maxAbsDiff(p.logits, ref.logits) <= 1e-4);
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(p.probabilities[2 * i]! + p.probabilities[2 * i + 1]! - 1) < 1e-5);
   model.dispose();
+});
+
+test('the support-set hash covers class names and normalisation, not only pixels and labels', () => {
+  const { batch } = rawImages(4, 8, 8, 1, 3);
+  const labels = Int32Array.from([0, 1, 0, 1]);
+  const norm = { scale: [1 / 128], offset: [-1] };
+  const named = supportSetHash(batch, labels, { classNames: ['cat', 'dog'], normalization: norm });
+  assert.equal(supportSetHash(batch, labels, { classNames: ['cat', 'dog'], normalization: norm }), named, 'stable');
+  assert.notEqual(supportSetHash(batch, labels, { classNames: ['cat', 'wolf'], normalization: norm }), named, 'a renamed class');
+  assert.notEqual(supportSetHash(batch, labels, { classNames: ['dog', 'cat'], normalization: norm }), named, 'swapped names');
+  assert.notEqual(supportSetHash(batch, labels, { classNames: ['cat', 'dog'], normalization: { scale: [1 / 255], offset: [0] } }), named, 'another normalisation');
 });

@@ -42,10 +42,18 @@ export interface GenerateOptions {
   selfLabels?: Int32Array;
 }
 
-/** sha256 over the support pixels (float32 LE), labels and shape. */
-export function supportSetHash(support: ImageBatch, labels: Int32Array): string {
+/**
+ * sha256 over the support pixels (float32 LE), labels, shape, and (when given) the class names and
+ * the raw-pixel normalisation: renaming a class, or reaching the same floats from other raw
+ * pixels, gives another hash (docs/cli.md, `supportSetHash`).
+ */
+export function supportSetHash(support: ImageBatch, labels: Int32Array, named: { classNames?: readonly string[]; normalization?: InputNormalization } = {}): string {
   const h = createHash('sha256');
   h.update(`${support.count}x${support.height}x${support.width}x${support.channels};`);
+  if (named.classNames || named.normalization) {
+    const { scale, offset } = named.normalization ?? {};
+    h.update(JSON.stringify({ classNames: named.classNames ?? null, normalization: scale && offset ? { scale, offset } : null }));
+  }
   h.update(new Uint8Array(support.pixels.buffer, support.pixels.byteOffset, support.pixels.byteLength));
   h.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
   return h.digest('hex');
@@ -114,7 +122,7 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
     metadata: {
       producer: options.producer ?? PRODUCER,
       modelId: model.id(),
-      supportSetHash: supportSetHash(support, labels),
+      supportSetHash: supportSetHash(support, labels, { classNames: names, normalization }),
       ...(options.extraMetadata ? { extra: options.extraMetadata } : {}),
     },
   };

@@ -2,7 +2,8 @@
  * Decoding image files with sharp (libvips) into raw 0..255 pixels at a fixed size.
  *
  * Pipeline, in order:
- * 1. read the file ourselves (so read errors and decode errors get distinct codes);
+ * 1. read the file ourselves (so read errors and decode errors get distinct codes), regular files
+ *    only, within a size limit and a timeout (`readInputFile` in @hypertx/export);
  * 2. honour the EXIF orientation (`rotate()`);
  * 3. alpha: flatten onto a background that contrasts with the ink. The opaque pixels' mean
  *    brightness says which: dark ink → white paper, bright ink → black (a transparent
@@ -13,11 +14,12 @@
  *    too). `fit: 'contain'` (default) keeps the aspect ratio and pads with the image's own
  *    background colour (the per-channel median of its border pixels after resizing);
  *    `'fill'` stretches; `'cover'` crops the centre.
- * Images above `maxInputPixels` (default 64 megapixels) are refused before decoding.
+ * Images above `maxInputPixels` (default 64 megapixels) are refused before decoding. Float TIFFs
+ * with samples in 0..1 are scaled to 0..255 first (float-samples.ts).
  */
-import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { isHypertxError, readInputFile } from '@hypertx/export';
 import { DATA_ERROR_CODES, dataError, usageError } from './errors.js';
+import { eightBitSource, type ImageSource8 } from './float-samples.js';
 
 export type ResizeFit = 'contain' | 'fill' | 'cover';
 
@@ -48,19 +50,9 @@ export function checkDecodeOptions(options: DecodeOptions): void {
   }
 }
 
-async function readImageFile(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw dataError(DATA_ERROR_CODES.notFound, `image not found: ${path}`, { path, cause: err });
-    if (code === 'EISDIR') throw dataError(DATA_ERROR_CODES.imageDecode, `expected an image file but found a folder: ${path}`, { path, cause: err });
-    throw dataError(DATA_ERROR_CODES.read, `cannot read image ${path}: ${(err as Error).message}`, {
-      path,
-      cause: err,
-      hint: code === 'EACCES' || code === 'EPERM' ? 'Check the file permissions.' : undefined,
-    });
-  }
+/** Regular files only, at most 256 MiB, with a timeout for stalled reads (readInputFile in @hypertx/export). */
+function readImageFile(path: string): Promise<Buffer> {
+  return readInputFile(path, 'image', { codes: { notFound: DATA_ERROR_CODES.notFound, read: DATA_ERROR_CODES.read } });
 }
 
 function decodeFailure(path: string, err: unknown, maxInputPixels: number): Error {
@@ -80,8 +72,8 @@ function decodeFailure(path: string, err: unknown, maxInputPixels: number): Erro
 }
 
 /** Mean luminance (0..255) of the opaque pixels of an image with alpha, from a small thumbnail. */
-async function opaqueInkBrightness(input: Buffer, limitInputPixels: number): Promise<number | undefined> {
-  const { data, info } = await sharp(input, { limitInputPixels, failOn: 'error' })
+async function opaqueInkBrightness(source: ImageSource8): Promise<number | undefined> {
+  const { data, info } = await source()
     .rotate()
     .resize(64, 64, { fit: 'inside' })
     .ensureAlpha()
@@ -158,10 +150,11 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string, options:
   const path = name;
   const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    const meta = await sharp(input, { limitInputPixels, failOn: 'error' }).metadata();
-    let pipeline = sharp(input, { limitInputPixels, failOn: 'error' }).rotate();
+    const source = await eightBitSource(input, path, limitInputPixels);
+    const meta = await source().metadata();
+    let pipeline = source().rotate();
     if (meta.hasAlpha) {
-      const ink = await opaqueInkBrightness(input, limitInputPixels);
+      const ink = await opaqueInkBrightness(source);
       const paper = ink !== undefined && ink >= 128 ? 0 : 255;
       pipeline = pipeline.flatten({ background: { r: paper, g: paper, b: paper } });
     }
@@ -175,6 +168,7 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string, options:
     if (info.width === width && info.height === height) return pixels;
     return padTo(pixels, info.height, info.width, height, width, channels, borderMedian(pixels, info.height, info.width, channels));
   } catch (err) {
+    if (isHypertxError(err)) throw err;
     throw decodeFailure(path, err, limitInputPixels);
   }
 }

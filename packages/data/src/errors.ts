@@ -14,6 +14,10 @@ export const DATA_ERROR_CODES = {
   notADirectory: 'E_NOT_A_DIRECTORY',
   /** A file or folder exists but could not be read (permissions, I/O). */
   read: 'E_READ',
+  /** A dangling symbolic link or a link loop where a class folder or an image may be. */
+  brokenLink: 'E_BROKEN_LINK',
+  /** A file or folder name that is not valid UTF-8 (it cannot become a class name). */
+  nameNotUtf8: 'E_NAME_NOT_UTF8',
   /** A file could not be decoded as an image (corrupt, truncated, not an image). */
   imageDecode: 'E_IMAGE_DECODE',
   /** An image has more pixels than the configured limit. */

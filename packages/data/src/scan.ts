@@ -4,12 +4,14 @@
  * Rules (documented in the README):
  * - folders whose name starts with `_` or `.` are not classes (`_unlabeled/` is the default
  *   unlabelled folder); hidden files (`.DS_Store`, `._x.png`) are ignored;
+ * - an entry that cannot be resolved (a dangling symbolic link, a link loop) or whose name is not
+ *   valid UTF-8 is an error naming it: it may be a class, and a class is never dropped silently;
  * - files whose extension is not an image extension (see IMAGE_EXTENSIONS, case-insensitive) and
  *   sub-folders inside a class folder are skipped and listed in `skipped`;
  * - names are sorted in JavaScript's default string order (UTF-16 code units), which does not
  *   depend on the locale: `B` < `a`, `class10` < `class2`.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { IMAGE_EXTENSIONS } from './decode.js';
 import { DATA_ERROR_CODES, dataError } from './errors.js';
@@ -66,9 +68,9 @@ interface Entry {
 }
 
 async function list(dir: string, what: string): Promise<Entry[]> {
-  let names: string[];
+  let rawNames: Buffer[];
   try {
-    names = await readdir(dir);
+    rawNames = await readdir(dir, { encoding: 'buffer' });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw dataError(DATA_ERROR_CODES.read, `cannot list ${what} ${dir}: ${(err as Error).message}`, {
@@ -77,19 +79,53 @@ async function list(dir: string, what: string): Promise<Entry[]> {
       hint: code === 'EACCES' || code === 'EPERM' ? 'Check the folder permissions.' : undefined,
     });
   }
-  names.sort(compareNames);
+  // Hidden entries are ignored whatever they are, so they are not even looked at.
+  const names = rawNames.map((raw) => ({ raw, name: raw.toString('utf8') })).filter((n) => !isHidden(n.name));
+  names.sort((a, b) => compareNames(a.name, b.name));
   const entries: Entry[] = [];
-  for (const name of names) {
+  for (const { raw, name } of names) {
+    if (!Buffer.from(name, 'utf8').equals(raw)) throw nameNotUtf8(dir, what, raw);
     const path = join(dir, name);
-    let isDir = false;
-    try {
-      isDir = (await stat(path)).isDirectory(); // follows symlinks
-    } catch {
-      // A dangling symlink or an entry we cannot stat: treat it as a file; decoding will name it.
-    }
-    entries.push({ name, path, isDir });
+    const kind = await entryKind(path, what, dir);
+    if (kind !== 'gone') entries.push({ name, path, isDir: kind === 'dir' });
   }
   return entries;
+}
+
+/**
+ * Folder or file, following links. An entry that cannot be resolved (a dangling link, a link loop)
+ * is an error, not a skip: it may be a class folder, and dropping a class must never pass silently.
+ */
+async function entryKind(path: string, what: string, dir: string): Promise<'dir' | 'file' | 'gone'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const link = await readlink(path).catch(() => undefined);
+    if (code === 'ELOOP') {
+      throw dataError(DATA_ERROR_CODES.brokenLink, `${path} in ${what} ${dir} is a symbolic link loop${link !== undefined ? ` (→ ${link})` : ''}`, { path, cause: err, hint: BROKEN_LINK_HINT });
+    }
+    if (code === 'ENOENT' && link === undefined) return 'gone'; // removed since the folder was listed
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw dataError(DATA_ERROR_CODES.brokenLink, `${path} in ${what} ${dir} is a symbolic link to ${link ?? 'a path'} that does not exist`, { path, cause: err, hint: BROKEN_LINK_HINT });
+    }
+    throw dataError(DATA_ERROR_CODES.read, `cannot access ${path} in ${what} ${dir}: ${(err as Error).message}`, {
+      path,
+      cause: err,
+      hint: code === 'EACCES' || code === 'EPERM' ? 'Check the permissions of the folders on its path.' : undefined,
+    });
+  }
+}
+
+const BROKEN_LINK_HINT = 'Fix the link or remove it (or rename it to start with "." to have it ignored).';
+
+/** A name that is not UTF-8 cannot be a class name or a file name we report: name it with its bytes escaped. */
+function nameNotUtf8(dir: string, what: string, raw: Buffer): Error {
+  const shown = [...raw].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  return dataError(DATA_ERROR_CODES.nameNotUtf8, `${what} ${dir} holds "${shown}", whose name is not valid UTF-8 (bytes that are not printable ASCII shown as \\xNN)`, {
+    path: join(dir, shown),
+    hint: 'Rename it to UTF-8 text (class names become the labels of the compiled model).',
+  });
 }
 
 async function imageFilesOf(dir: string, what: string, skipped: string[]): Promise<string[]> {

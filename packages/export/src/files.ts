@@ -3,10 +3,11 @@
  * atomically' in docs/architecture.md) and reading/writing `.hxcnn` models.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HypertxError } from './errors.js';
 import { decodeCnn, encodeCnn } from './hxcnn.js';
+import { readInputFile } from './input-file.js';
 import type { StandaloneCnn } from './ir.js';
 
 /**
@@ -43,16 +44,6 @@ export async function writeCnnFile(path: string, model: StandaloneCnn): Promise<
 
 /** Reads and validates a `.hxcnn` model; errors name `path`. */
 export async function readCnnFile(path: string): Promise<StandaloneCnn> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new HypertxError(
-      code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_FILE_READ',
-      code === 'ENOENT' ? `model file not found: ${path}` : `cannot read ${path}: ${(err as Error).message}`,
-      { kind: 'input', path, cause: err },
-    );
-  }
+  const bytes = await readInputFile(path, 'compiled-model', { codes: { notFound: 'E_FILE_NOT_FOUND', read: 'E_FILE_READ' } });
   return decodeCnn(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }

@@ -31,6 +31,15 @@ export { hxcnnFormat } from './hxcnn-format.js';
 export { assembleSealed, checkSeal, sealableHeader, sealedPrefix, tilingProblem, DIGEST_HEX_LENGTH, type SealCheck } from './sealed-container.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
 export {
+  readInputFile,
+  pendingStalledReads,
+  formatBytes,
+  INPUT_FILE_LIMITS,
+  DEFAULT_READ_TIMEOUT_MS,
+  type InputFileKind,
+  type ReadInputFileOptions,
+} from './input-file.js';
+export {
   hypertxMetadata,
   HYPERTX_METADATA_FORMAT,
   EXPORT_PACKAGE_VERSION,

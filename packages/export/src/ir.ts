@@ -107,7 +107,7 @@ export interface ModelMetadata {
   producer: string;
   /** Id of the HyperTransformer (or other source) that generated the weights. */
   modelId?: string;
-  /** sha256 (hex) over the support images and labels the weights were generated from. */
+  /** sha256 (hex) over the support images, labels, class names and normalisation the weights were generated from. */
   supportSetHash?: string;
   /** Free-form extra provenance (strings only, so every format can carry it). */
   extra?: Record<string, string>;

@@ -3,7 +3,7 @@
  * HyperTransformer (.hxmodel, .hxckpt, or a bundled model's name). The kind is read from the file's
  * first bytes, not its name.
  */
-import { open } from 'node:fs/promises';
+import { readInputFile } from '@hypertx/export';
 import { isHyperTransformerFile, readHyperTransformerFile, type HyperTransformerFileSummary } from './model-files/read-hypertransformer-file.js';
 import { readModelFile, type ModelFileSummary } from './model-files/read-model-file.js';
 import { bundledModelPath } from './models.js';
@@ -12,22 +12,9 @@ export type FileSummary = HyperTransformerFileSummary | ({ kind: 'cnn' } & Model
 
 export async function inspectFile(fileOrModelName: string): Promise<FileSummary> {
   const path = bundledModelPath(fileOrModelName) ?? fileOrModelName;
-  if (isHyperTransformerFile(await head(path))) return readHyperTransformerFile(path);
-  return { kind: 'cnn', ...(await readModelFile(path)).summary };
-}
-
-/** The first 64 bytes (empty when the file can't be read: readModelFile then names the problem). */
-async function head(path: string): Promise<Uint8Array> {
-  try {
-    const file = await open(path);
-    try {
-      const bytes = new Uint8Array(64);
-      const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
-      return bytes.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return new Uint8Array(0);
-  }
+  // Read once, safely (regular files only, size limit, timeout), whatever kind the file turns out to be.
+  const buffer = await readInputFile(path, 'model');
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (isHyperTransformerFile(bytes)) return readHyperTransformerFile(path, bytes);
+  return { kind: 'cnn', ...(await readModelFile(path, bytes)).summary };
 }

@@ -33,6 +33,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Called once the child is spawned (e.g. to signal it later). */
   onSpawn?: (child: ChildProcess, output: { stderr: () => string }) => void;
+  /** Kill the child (SIGKILL) after this long, so a test of a would-be hang fails instead of hanging. */
+  killAfterMs?: number;
 }
 
 /** Runs `node bin.js ...args` and collects its exit code and output (colours off). */
@@ -44,8 +46,12 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const killer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
     options.onSpawn?.(child, { stderr: () => stderr });
   });
 }

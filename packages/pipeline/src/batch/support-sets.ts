@@ -5,9 +5,9 @@
  * (`PortableSupportSet`) so that a worker on another machine needs no shared filesystem.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, readInputFile } from '@hypertx/export';
 
 /** One support set of a batch, by where its images are. */
 export interface SupportSetSource {
@@ -54,12 +54,33 @@ export async function listSupportSets(input: string): Promise<SupportSetSource[]
 
 async function fromFolder(dir: string): Promise<SupportSetSource[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_')).map((e) => ({ name: e.name, folder: path.join(dir, e.name) }));
+  const sets: SupportSetSource[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+    const folder = path.join(dir, e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && (await linkedFolder(folder)))) sets.push({ name: e.name, folder });
+  }
+  return sets;
+}
+
+/** Whether a link leads to a folder (a set); a link that leads nowhere is an error, not a set dropped silently. */
+async function linkedFolder(link: string): Promise<boolean> {
+  try {
+    return (await stat(link)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HypertxError('E_BROKEN_LINK', `${link} is a symbolic link ${code === 'ELOOP' ? 'loop' : 'that leads nowhere'} (${code ?? String(err)})`, {
+      kind: 'input',
+      path: link,
+      cause: err,
+      hint: 'Fix the link or remove it (or rename it to start with "." or "_" to have it ignored).',
+    });
+  }
 }
 
 async function fromManifest(file: string): Promise<SupportSetSource[]> {
   const base = path.dirname(file);
-  const lines = (await readFile(file, 'utf8')).split('\n');
+  const lines = (await readInputFile(file, 'manifest')).toString('utf8').split('\n');
   const sets: SupportSetSource[] = [];
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -86,10 +107,10 @@ export async function readSupportSet(source: SupportSetSource): Promise<Portable
   const scanned = await scanImageFolder(source.folder, source.unlabeledFolder !== undefined ? { unlabeledDir: path.resolve(source.unlabeledFolder) } : {});
   const images: PortableSupportSet['images'] = [];
   for (const c of scanned.classes) {
-    for (const file of c.files) images.push({ label: c.name, name: path.relative(source.folder, file), bytes: await readFile(file) });
+    for (const file of c.files) images.push({ label: c.name, name: path.relative(source.folder, file), bytes: await readInputFile(file, 'image') });
   }
   const unlabeled: PortableSupportSet['unlabeled'] = [];
-  for (const file of scanned.unlabeled ?? []) unlabeled.push({ name: path.relative(source.folder, file), bytes: await readFile(file) });
+  for (const file of scanned.unlabeled ?? []) unlabeled.push({ name: path.relative(source.folder, file), bytes: await readInputFile(file, 'image') });
   return { name: source.name, images, unlabeled };
 }
 
@@ -123,5 +144,5 @@ export function supportSetKey(set: PortableSupportSet, settings: CompileSettings
 
 /** sha256 of a model file: part of every key, so a retrained model recompiles everything. */
 export async function modelFileId(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256').update(await readInputFile(file, 'model')).digest('hex');
 }

@@ -2,8 +2,7 @@
  * Reads a HyperTransformer or ProtoNet file from `hypertx train` (.hxmodel, or a resumable .hxckpt)
  * into a summary for `inspect`: what it generates, which support sets it accepts, how it was trained.
  */
-import { readFile } from 'node:fs/promises';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, readInputFile } from '@hypertx/export';
 
 export interface HyperTransformerFileSummary {
   path: string;
@@ -43,7 +42,7 @@ export function isHyperTransformerFile(bytes: Uint8Array): boolean {
 }
 
 export async function readHyperTransformerFile(path: string, bytes?: Uint8Array): Promise<HyperTransformerFileSummary> {
-  const data = bytes ?? new Uint8Array(await readFile(path));
+  const data = bytes ?? new Uint8Array(await readInputFile(path, 'model'));
   const { decodeCheckpoint, describeSupport } = await import('@hypertx/core');
   let state;
   try {

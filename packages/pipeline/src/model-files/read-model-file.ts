@@ -2,8 +2,7 @@
  * Reads any model file hypertx writes (.onnx, .tflite, .hxcnn) into one summary, so `inspect` and
  * `verify` can treat the formats alike. Format readers are imported only for the format at hand.
  */
-import { readFile } from 'node:fs/promises';
-import { HypertxError, type HypertxMetadata } from '@hypertx/export';
+import { HypertxError, readInputFile, type HypertxMetadata } from '@hypertx/export';
 
 export interface ModelFileSummary {
   path: string;
@@ -28,20 +27,20 @@ export interface LoadedModelFile {
   runnerFormat: string;
 }
 
-export async function readModelFile(path: string): Promise<LoadedModelFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a model file' : `can't be read (${code ?? String(err)})`;
-    throw new HypertxError('E_NOT_FOUND', `${path} ${what}`, { kind: 'input', path, cause: err });
-  }
+/** Reads a compiled model (`bytes`: its content, when the caller has read it already). */
+export async function readModelFile(path: string, bytes?: Uint8Array): Promise<LoadedModelFile> {
+  bytes ??= await readCompiledModel(path);
   const kind = sniff(bytes, path);
   if (kind === 'c-array') return readCArray(path, bytes);
   if (kind === 'tflite') return readTflite(path, bytes);
   if (kind === 'onnx') return readOnnx(path, bytes);
   return readHxcnn(path, bytes);
+}
+
+/** Regular files only, within the compiled-model size limit and a read timeout (readInputFile). */
+async function readCompiledModel(path: string, what?: string): Promise<Uint8Array> {
+  const bytes = await readInputFile(path, 'compiled-model', { ...(what ? { what } : {}), codes: { notFound: 'E_NOT_FOUND', read: 'E_NOT_FOUND' } });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Decides the format from the content where possible (TFLite has an identifier), else the extension. */
@@ -112,15 +111,7 @@ async function readCArray(file: string, bytes: Uint8Array): Promise<LoadedModelF
   let source = bytes;
   if (file.toLowerCase().endsWith('.h')) {
     sourcePath = file.replace(/\.h$/i, '.cc');
-    try {
-      source = new Uint8Array(await readFile(sourcePath));
-    } catch (err) {
-      throw new HypertxError('E_NOT_FOUND', `${file} is a C header; its array is in ${sourcePath}, which can't be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-        kind: 'input',
-        path: sourcePath,
-        cause: err,
-      });
-    }
+    source = await readCompiledModel(sourcePath, `C array (the source of the header ${file})`);
   }
   const { tfliteBytesFromSource } = await import('@hypertx/export-tflite');
   let tflite: Uint8Array;

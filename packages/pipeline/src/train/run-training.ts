@@ -3,7 +3,7 @@
  * interruption, validation on held-out alphabets, the best model kept by validation accuracy, and
  * curves appended to log.jsonl. Libraries never print: progress goes through `onProgress`.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
@@ -19,7 +19,7 @@ import {
   type EpisodicModel,
   type HyperTransformerConfig,
 } from '@hypertx/core';
-import { HypertxError, writeFileAtomic } from '@hypertx/export';
+import { HypertxError, readInputFile, writeFileAtomic } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
 import type { Episode } from '@hypertx/data';
 import { evaluationEpisodes, loadOmniglotSplit, trainingEpisodes, type OmniglotSplit } from './episodes.js';
@@ -239,8 +239,9 @@ function assertRunFolder(dir: string): void {
 /** A resumed run must train the recipe it started with (the stored copy is validated first). */
 async function assertSameRecipe(recipePath: string, recipe: TrainingRecipe): Promise<void> {
   let stored: unknown;
+  const text = (await readInputFile(recipePath, 'recipe', { codes: { notFound: 'E_RUN_RECIPE', read: 'E_RUN_RECIPE' } })).toString('utf8');
   try {
-    stored = JSON.parse(await readFile(recipePath, 'utf8'));
+    stored = JSON.parse(text);
   } catch (err) {
     throw new HypertxError('E_RUN_RECIPE', `can't read ${recipePath} to resume the run: ${(err as Error).message}`, { kind: 'input', path: recipePath, cause: err });
   }

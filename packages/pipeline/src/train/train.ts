@@ -4,10 +4,9 @@
  * checkpoints when it resumes. Every recipe is validated before any work starts.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackendChoice, HyperTransformerConfig } from '@hypertx/core';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, readInputFile } from '@hypertx/export';
 import type { ProgressCallback } from '../progress.js';
 import { builtInRecipe, BUILT_IN_RECIPES, type TrainingRecipe } from './recipe.js';
 import { validateRecipe, type RecipeOrigin } from './recipe-validation.js';
@@ -105,9 +104,10 @@ export async function resolveRecipe(options: { preset?: string; config?: string;
 
 /** A recipe file, parsed and validated; errors name the file. */
 async function readRecipe(file: string): Promise<TrainingRecipe> {
+  const text = (await readInputFile(file, 'recipe', { codes: { notFound: 'E_RECIPE', read: 'E_RECIPE' } })).toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new HypertxError('E_RECIPE', `can't read the recipe ${file}: ${(err as Error).message}`, { kind: 'input', path: file, cause: err });
   }
