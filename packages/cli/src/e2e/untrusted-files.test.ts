@@ -162,6 +162,17 @@ describe('labels, producers and paths with escape sequences', () => {
     assert.equal(message.code, 'E_LABELS_MISMATCH');
     assert.ok(message.message.includes(`zz${ESC}[2J`) && message.message.includes(HOSTILE), 'the JSON message is exact');
   });
+
+  it('compile shows class folder names escaped, and exact in --json', async () => {
+    const [human, json] = await inPairs([
+      () => runCli(['compile', support, '-m', join(work, 'small.hxmodel'), '-f', 'onnx', '-o', join(work, `compiled ${ESC}[2J`) + '/', '--no-verify']),
+      () => runCli(['compile', support, '-m', join(work, 'small.hxmodel'), '-f', 'onnx', '-o', join(work, 'compiled-json') + '/', '--no-verify', '--json']),
+    ]);
+    assert.equal(human.code, 0, describeRun(human));
+    assertNoRawControl(human);
+    assert.ok(human.stdout.includes('line\\nbreak') && human.stdout.includes('\\u001b]0;pwned'), human.stdout);
+    assert.deepEqual(parseJson<{ labels: string[] }>(json).labels.slice().sort(), FOLDER_SAFE.map((i) => LABELS[i]!).sort());
+  });
 });
 
 describe('C array labels: any string round-trips through compile → .cc → inspect / verify', () => {
