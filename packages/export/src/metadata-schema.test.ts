@@ -75,6 +75,11 @@ describe('parseHypertxMetadata', () => {
     assert.deepEqual(unknownKeys.sort(), ['input.dpi', 'modelID']);
   });
 
+  it('reports at most 20 unknown keys', () => {
+    const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    assert.equal(parseHypertxMetadata(JSON.stringify({ ...good(), ...many }), FILE).unknownKeys.length, 20);
+  });
+
   it('does not count entries of the free-form extra map as unknown keys', () => {
     assert.deepEqual(parseHypertxMetadata(JSON.stringify({ ...good(), extra: { anything: 'goes' } }), FILE).unknownKeys, []);
   });

@@ -14,6 +14,9 @@ import { HYPERTX_METADATA_FORMAT, type HypertxMetadata } from './metadata.js';
 /** The largest height, width or channel count accepted (keeps buffer sizes computed from them sane). */
 const MAX_DIMENSION = 65535;
 
+/** Unknown keys reported (a hostile file could hold thousands). */
+const MAX_UNKNOWN_KEYS = 20;
+
 const dimension = { type: 'integer', minimum: 1, maximum: MAX_DIMENSION } as const;
 const numbers = { type: 'array', minItems: 1, items: { type: 'number' } } as const;
 
@@ -48,7 +51,7 @@ export const HYPERTX_METADATA_SCHEMA = {
 
 export interface ParsedHypertxMetadata {
   metadata: HypertxMetadata;
-  /** Keys this version does not know (e.g. a misspelling, or a newer writer's addition), as field paths. */
+  /** Keys this version does not know (e.g. a misspelling, or a newer writer's addition), as field paths; the first 20. */
   unknownKeys: string[];
 }
 
@@ -64,8 +67,7 @@ export function parseHypertxMetadata(text: string, file: string): ParsedHypertxM
   } catch (err) {
     throw invalidMetadata(file, `is not valid JSON (${(err as Error).message})`, err);
   }
-  const validate = validator();
-  const unknownKeys = isObject(value) ? unknownKeysOf(HYPERTX_METADATA_SCHEMA, value, '') : [];
+  const unknownKeys = isObject(value) ? unknownKeysOf(HYPERTX_METADATA_SCHEMA, value, '').slice(0, MAX_UNKNOWN_KEYS) : [];
   if (isObject(value) && Number.isInteger(value['format']) && (value['format'] as number) > HYPERTX_METADATA_FORMAT) {
     throw new HypertxError('E_METADATA_VERSION', `${file}: the "hypertx" metadata is format ${value['format'] as number}, written by a newer hypertx; this build reads format ${HYPERTX_METADATA_FORMAT}`, {
       kind: 'input',
@@ -73,6 +75,7 @@ export function parseHypertxMetadata(text: string, file: string): ParsedHypertxM
       hint: 'Upgrade hypertx (@hypertx/export) to read this file.',
     });
   }
+  const validate = validator();
   if (!validate(value)) throw invalidMetadata(file, describe(validate.errors?.[0], value, unknownKeys));
   const metadata = value as unknown as HypertxMetadata;
   const { channels, normalization } = metadata.input;
