@@ -6,6 +6,7 @@ import { BUILT_IN_RECIPES, bundledModels, formatIds } from '@hypertx/pipeline';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
+import { forTerminalLines } from './terminal-text.js';
 import { VERSION } from './version.js';
 
 // Command modules export `run(...commanderArgs) → exit code`; their argument types are theirs to declare.
@@ -44,7 +45,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander's messages quote the arguments as typed: escaped, newlines kept (its help spans lines).
+    .configureOutput({ writeErr: (s) => process.stderr.write(forTerminalLines(s)) });
 
   // Each command module is imported only when that command runs.
   const lazy =

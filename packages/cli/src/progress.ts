@@ -5,7 +5,9 @@
 import type { ProgressCallback } from '@hypertx/pipeline';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
+import { forTerminal } from './terminal-text.js';
 
+/** The messages of `step`, `done` and `warn` are plain text (they may quote paths and names): the reporter escapes them for the terminal. */
 export interface Reporter {
   /** A one-line status ("Loading model default…"). */
   step(message: string): void;
@@ -22,7 +24,7 @@ export interface Reporter {
 export interface ProgressBar {
   update(done: number, values?: Record<string, string | number>): void;
   stop(): void;
-  /** Prints a line (on stdout or stderr) above the bar without garbling it. */
+  /** Prints a line (on stdout or stderr) above the bar without garbling it; the caller escapes what it quotes. */
   print(line: string, stream?: NodeJS.WriteStream): void;
 }
 
@@ -34,13 +36,13 @@ export function createReporter(options: { quiet: boolean }): Reporter {
   const line = (text: string) => err.write(`${live ? '\n' : ''}${text}\n`);
   return {
     step(message) {
-      if (!quiet) line(`${pc.dim('•')} ${message}`);
+      if (!quiet) line(`${pc.dim('•')} ${forTerminal(message)}`);
     },
     done(message, ok = true) {
-      if (!quiet) line(`${ok ? pc.green('✓') : pc.red('✗')} ${message}`);
+      if (!quiet) line(`${ok ? pc.green('✓') : pc.red('✗')} ${forTerminal(message)}`);
     },
     warn(message) {
-      line(`${pc.yellow('warning')} ${message}`);
+      line(`${pc.yellow('warning')} ${forTerminal(message)}`);
     },
     bar(total, format, first = {}) {
       if (quiet) return { update() {}, stop() {}, print: printLine };

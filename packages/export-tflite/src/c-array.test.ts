@@ -62,10 +62,32 @@ describe('c-array format', () => {
     }
   });
 
-  it('keeps labels from closing the comment', async () => {
-    const tricky: StandaloneCnn = { ...model, labels: model.labels.map((l, i) => (i === 0 ? 'evil */ label' : l)) };
-    const { header } = await writeCArray(tricky, { calibration });
-    assert.equal(header.indexOf('*/'), header.lastIndexOf('*/'), 'only the comment itself ends with */');
+  // Labels from the library or HTTP (not folder names) can be any string.
+  const trickyLabels = ['*/', 'x[] = {0x01', 'nul\0byte', 'line\nbreak', 'héllo ✓ 字', '/* nested', 'esc \x1b[2J', 'bidi \u202e', 'back\\slash "quoted"', 'ok'];
+
+  it('keeps any label inside one comment line, ASCII only, and parseable back as JSON', async () => {
+    const tricky: StandaloneCnn = { ...model, labels: model.labels.map((l, i) => trickyLabels[i] ?? l) };
+    const { header, source } = await writeCArray(tricky, { calibration });
+    for (const text of [header, source]) {
+      assert.equal(text.indexOf('*/'), text.lastIndexOf('*/'), 'only the comment itself ends with */');
+      assert.equal(text.indexOf('/*'), text.lastIndexOf('/*'), 'no comment opens inside the comment');
+      assert.match(text, /^[\x20-\x7e\n]*$/, 'printable ASCII and newlines only');
+      const line = text.split('\n').find((l) => l.startsWith(' * Labels: '))!;
+      assert.deepEqual(JSON.parse(`[${line.slice(' * Labels: '.length, -1)}]`), tricky.labels);
+    }
+  });
+
+  it('reads the bytes back whatever the labels say, including one that looks like an initialiser', async () => {
+    for (const label of trickyLabels) {
+      const tricky: StandaloneCnn = { ...model, labels: model.labels.map((l, i) => (i === 0 ? label : l)) };
+      const { source, tflite } = await writeCArray(tricky, { precision: 'float32' });
+      assert.deepEqual(tfliteBytesFromSource(source), tflite, `label ${JSON.stringify(label)}`);
+    }
+  });
+
+  it('reads a source whose comments hold an initialiser-like text before the array', () => {
+    const source = '// fake[] = { 0x01 };\n/* also[] = { 0x02 }; */\nconst unsigned char m[] = {\n  0x03, 0x04,\n};\n';
+    assert.deepEqual(tfliteBytesFromSource(source), Uint8Array.from([3, 4]));
   });
 });
 

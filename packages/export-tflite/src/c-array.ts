@@ -49,7 +49,7 @@ export async function writeCArray(model: StandaloneCnn, options: ExportOptions =
       precision === 'int8' && io === 'int8' ? ', int8 with scale 1 and zero point -128 (q = pixel - 128)' : ', float32'
     }; normalisation is inside the model.`,
     `Outputs: "logits" and "probabilities", [1,${model.labels.length}].`,
-    `Labels: ${model.labels.map((l) => JSON.stringify(l)).join(', ')}.`.replaceAll('*/', '* /'),
+    `Labels: ${model.labels.map(commentSafeString).join(', ')}.`,
     `Estimated tensor arena: ${arena.bytes} bytes = ${arena.peakActivationBytes} (largest input+output`,
     `activation pair) + ${arena.overheadBytes} (runtime bookkeeping estimate). Kernel scratch buffers are`,
     `not included: confirm with the interpreter's arena_used_bytes() on the device.`,
@@ -80,6 +80,17 @@ const unsigned int ${name}_len = ${bytes.length};
   return { header, source, tflite: bytes };
 }
 
+/**
+ * A label as a JSON string literal that is safe inside a C block comment, whatever the label holds:
+ * printable ASCII only (control characters, DEL, bidi overrides and other non-ASCII characters as
+ * `\uXXXX`, so no newline splits the comment line and no compiler warns about the source), and every
+ * `/` as `\u002f` too, so a label can neither end the comment nor open a nested one. It still
+ * parses back with JSON.parse.
+ */
+export function commentSafeString(label: string): string {
+  return JSON.stringify(label).replace(/[^\x20-\x2e\x30-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function hexLines(bytes: Uint8Array): string {
   const lines: string[] = [];
   for (let i = 0; i < bytes.length; i += BYTES_PER_LINE) {
@@ -90,13 +101,24 @@ function hexLines(bytes: Uint8Array): string {
 }
 
 
-/** The bytes of the first `{ 0x.., ... }` array initialiser in a C source written by writeCArray. */
+/**
+ * The bytes of the first `<name>[] = { 0x.., ... }` array initialiser in a C source written by
+ * writeCArray. Comments are skipped first: the facts comment quotes the labels, and a label may
+ * look like an initialiser.
+ */
 export function tfliteBytesFromSource(source: string): Uint8Array {
-  const start = source.indexOf('[] = {');
-  const end = source.indexOf('};', start);
-  if (start < 0 || end < 0) {
+  const code = withoutComments(source);
+  const start = code.search(/\[\s*\]\s*=\s*\{/);
+  const open = start < 0 ? -1 : code.indexOf('{', start);
+  const end = open < 0 ? -1 : code.indexOf('}', open);
+  if (end < 0) {
     throw new HypertxError('E_C_ARRAY_PARSE', 'the C source holds no byte array initialiser', { kind: 'input', hint: 'Pass the .cc file written by the c-array format.' });
   }
-  const hex = source.slice(start, end).match(/0x[0-9a-fA-F]{2}/g) ?? [];
+  const hex = code.slice(open, end).match(/0x[0-9a-fA-F]{2}/g) ?? [];
   return Uint8Array.from(hex, (h) => parseInt(h, 16));
+}
+
+/** C source with its block and line comments blanked out (the c-array writer puts no comment marker in a string). */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
 }

@@ -54,3 +54,4 @@ export {
   type RegisterOptions,
 } from './registry.js';
 export * from './quantize.js';
+export { parseHypertxMetadata, HYPERTX_METADATA_SCHEMA, type ParsedHypertxMetadata } from './metadata-schema.js';

@@ -3,7 +3,7 @@
  * valid probabilities, class labels that match the folder's classes, and (given the IR the file was
  * written from) agreement with the float64 reference.
  */
-import { HypertxError, type RunOutputs } from '@hypertx/export';
+import { HypertxError, type HypertxMetadata, type RunOutputs } from '@hypertx/export';
 import { compareOutputs } from './compile/compare.js';
 import { formatPlugin } from './formats.js';
 import { loadRawSupport } from './model-files/raw-support.js';
@@ -38,6 +38,8 @@ export interface VerifyResult {
 }
 
 export async function verifyModelFile(file: string, options: VerifyOptions): Promise<VerifyResult> {
+  // Cheap checks first: the file's own consistency and the folder's class names, before decoding
+  // images or starting a runtime.
   const { summary, bytes, runnerFormat } = await readModelFile(file);
   const meta = summary.metadata;
   if (!meta) {
@@ -47,14 +49,10 @@ export async function verifyModelFile(file: string, options: VerifyOptions): Pro
       hint: 'verify checks files written by hypertx compile.',
     });
   }
+  checkAgainstMetadata(summary, meta);
+  const { scanImageFolder } = await import('@hypertx/data');
+  checkClassesKnown((await scanImageFolder(options.support)).classes.map((c) => c.name), meta.labels, options.support);
   const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined, ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}) });
-  const missing = support.classNames.filter((c) => !meta.labels.includes(c));
-  if (missing.length > 0) {
-    throw new HypertxError('E_LABELS_MISMATCH', `${options.support} has classes the model does not know: ${missing.join(', ')} (model labels: ${meta.labels.join(', ')})`, {
-      kind: 'input',
-      path: options.support,
-    });
-  }
 
   const plugin = formatPlugin(runnerFormat);
   const { outputs, runtime } = await runModelBytes(runnerFormat, bytes, support.pixels, support.count);
@@ -103,6 +101,41 @@ export async function verifyModelFile(file: string, options: VerifyOptions): Pro
   }
   result.ok = problems.length === 0;
   return result;
+}
+
+/**
+ * The file's input and output shapes against its metadata: a file whose outputs have another number
+ * of classes than it lists labels (or another input size) cannot be verified, whatever it computes.
+ */
+function checkAgainstMetadata(summary: ModelFileSummary, meta: HypertxMetadata): void {
+  const mismatch = (what: string) =>
+    new HypertxError('E_METADATA_MISMATCH', `${summary.path}: ${what}`, {
+      kind: 'verification',
+      path: summary.path,
+      hint: 'The file is damaged or its metadata was edited; compile the support set again.',
+    });
+  for (const output of summary.outputs) {
+    const classes = output.shape[output.shape.length - 1];
+    if (typeof classes === 'number' && classes !== meta.labels.length) {
+      throw mismatch(`output ${output.name} has ${classes} classes, but the "hypertx" metadata lists ${meta.labels.length} labels`);
+    }
+  }
+  const input = summary.inputs[0]?.shape;
+  const { height, width, channels } = meta.input;
+  if (input?.length === 4 && input.slice(1).every((d) => typeof d === 'number') && (input[1] !== height || input[2] !== width || input[3] !== channels)) {
+    throw mismatch(`input ${summary.inputs[0]!.name} is [${input.join(',')}], but the "hypertx" metadata says ${height}×${width}×${channels}`);
+  }
+}
+
+/** Every class folder must name one of the file's labels (a subset of the classes is fine). */
+function checkClassesKnown(classNames: string[], labels: string[], support: string): void {
+  const missing = classNames.filter((c) => !labels.includes(c));
+  if (missing.length > 0) {
+    throw new HypertxError('E_LABELS_MISMATCH', `${support} has classes the model does not know: ${missing.join(', ')} (model labels: ${labels.join(', ')})`, {
+      kind: 'input',
+      path: support,
+    });
+  }
 }
 
 /** Runs a model file's bytes in its format's runtime on raw 0..255 pixels (NHWC, `count` images). */

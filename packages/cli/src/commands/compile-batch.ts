@@ -8,6 +8,7 @@ import type { BatchSetResult, BatchSummary, ProgressEvent } from '@hypertx/pipel
 import pc from 'picocolors';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { createReporter, formatMs } from '../progress.js';
+import { forTerminal } from '../terminal-text.js';
 
 interface CompileBatchOptions {
   output: string;
@@ -49,7 +50,7 @@ export async function run(sets: string, options: CompileBatchOptions): Promise<n
   let failures = 0;
   const onProgress = (e: ProgressEvent): void => {
     if (e.type === 'stage') {
-      if (bar) bar.print(`${pc.dim('•')} ${e.message}`, process.stderr);
+      if (bar) bar.print(`${pc.dim('•')} ${forTerminal(e.message)}`, process.stderr);
       else reporter.step(e.message);
     } else if (e.type === 'set') {
       if (e.result.status === 'failed') failures++;
@@ -89,7 +90,7 @@ export async function run(sets: string, options: CompileBatchOptions): Promise<n
     process.stdout.write(JSON.stringify({ summary: true, ok: summary.failed === 0, compiled: summary.compiled, skipped: summary.skipped, failed: summary.failed, seconds: round(summary.seconds), setsPerMinute: round(perMinute) }) + '\n');
   } else {
     const failed = summary.failed ? pc.red(`${summary.failed} failed`) : '0 failed';
-    process.stdout.write(`${summary.failed ? pc.yellow('Done') : pc.green('Done')} in ${formatMs(summary.seconds * 1000)}: ${summary.compiled} compiled, ${summary.skipped} already there, ${failed} (${round(perMinute)} sets/min) → ${options.output}\n`);
+    process.stdout.write(`${summary.failed ? pc.yellow('Done') : pc.green('Done')} in ${formatMs(summary.seconds * 1000)}: ${summary.compiled} compiled, ${summary.skipped} already there, ${failed} (${round(perMinute)} sets/min) → ${forTerminal(options.output)}\n`);
   }
   // The worst failure decides the exit code: a bug (1) over a verification mismatch (4) over bad input (3).
   const kinds = new Set(summary.results.filter((r) => r.status === 'failed').map((r) => r.error?.kind ?? 'internal'));
@@ -97,10 +98,12 @@ export async function run(sets: string, options: CompileBatchOptions): Promise<n
   return kinds.size > 0 ? EXIT.internal : EXIT.ok;
 }
 
+/** One set's line; its name (a folder name) and error text are escaped for the terminal. */
 function resultLine(r: BatchSetResult): string {
-  if (r.status === 'failed') return `${pc.red('✗')} ${r.name}  ${r.error?.message ?? 'failed'}${r.error?.hint ? pc.dim(` (${r.error.hint})`) : ''}`;
-  if (r.status === 'skipped') return `${pc.dim('=')} ${r.name}  already compiled`;
-  return `${pc.green('✓')} ${r.name}  ${r.labels?.length ?? 0} classes → ${r.files?.length ?? 0} files  ${formatMs(r.ms)}`;
+  const name = forTerminal(r.name);
+  if (r.status === 'failed') return `${pc.red('✗')} ${name}  ${forTerminal(r.error?.message ?? 'failed')}${r.error?.hint ? pc.dim(` (${forTerminal(r.error.hint)})`) : ''}`;
+  if (r.status === 'skipped') return `${pc.dim('=')} ${name}  already compiled`;
+  return `${pc.green('✓')} ${name}  ${r.labels?.length ?? 0} classes → ${r.files?.length ?? 0} files  ${formatMs(r.ms)}`;
 }
 
 function resultJson(r: BatchSetResult): Record<string, unknown> {

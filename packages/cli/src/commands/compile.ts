@@ -20,6 +20,7 @@ import {
 import pc from 'picocolors';
 import { cleanUpOnInterrupt } from '../interrupt-cleanup.js';
 import { createReporter, formatBytes, formatMs, renderProgress } from '../progress.js';
+import { forTerminal } from '../terminal-text.js';
 
 interface CompileOptions {
   unlabeled?: string;
@@ -110,7 +111,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
     } else {
       const n = result.formats.length;
       process.stdout.write(
-        `${pc.green('Done')} in ${formatMs(performance.now())}: ${n} file${n === 1 ? '' : 's'} for ${result.labels.length} classes (${result.labels.join(', ')})\n`,
+        `${pc.green('Done')} in ${formatMs(performance.now())}: ${n} file${n === 1 ? '' : 's'} for ${result.labels.length} classes (${result.labels.map(forTerminal).join(', ')})\n`,
       );
     }
     return 0;
@@ -124,7 +125,7 @@ function printFile(f: CompiledFormat, written: WrittenFormat): void {
   const check = v ? pc.green('✓') : pc.yellow('•');
   const quantized = v?.versusFloat ? `; vs float: max |Δp| ${v.versusFloat.maxAbsDiff.toFixed(3)}, same top-1 ${Math.round(v.versusFloat.argmaxAgreement * 100)}%` : '';
   const verified = v ? `verified in ${v.runtime} (max |Δp| ${v.agreement.maxAbsDiff.toExponential(1)}${quantized})` : 'not verified';
-  process.stdout.write(`${check} ${f.format.padEnd(11)} ${written.paths.join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
+  process.stdout.write(`${check} ${f.format.padEnd(11)} ${written.paths.map(forTerminal).join(', ')}  ${formatBytes(f.bytes)}  ${formatMs(f.exportMs + f.verifyMs)}  ${verified}\n`);
 }
 
 // What the C array writer accepts (@hypertx/export-tflite checks it again): checked here so a bad name

@@ -6,6 +6,7 @@
 import { formatDisplayName, inspectFile, type HyperTransformerFileSummary, type ModelFileSummary } from '@hypertx/pipeline';
 import pc from 'picocolors';
 import { formatBytes } from '../progress.js';
+import { forTerminalDeep } from '../terminal-text.js';
 
 export async function run(file: string, options: { json?: boolean }): Promise<number> {
   const summary = await inspectFile(file);
@@ -16,7 +17,9 @@ export async function run(file: string, options: { json?: boolean }): Promise<nu
 
 const KIND_NAMES: Record<HyperTransformerFileSummary['kind'], string> = { hypertransformer: 'HyperTransformer', protonet: 'ProtoNet' };
 
-export function renderHyperTransformer(s: HyperTransformerFileSummary): string {
+/** Everything in `summary` came from the file (or its path): each string is escaped for the terminal before it is laid out. */
+export function renderHyperTransformer(summary: HyperTransformerFileSummary): string {
+  const s = forTerminalDeep(summary);
   const { cnn, image, metadata } = s;
   const lines: string[] = [];
   const what = s.resumable ? `training checkpoint at step ${s.step.toLocaleString('en-US')} (resumable)` : 'model';
@@ -36,7 +39,8 @@ export function renderHyperTransformer(s: HyperTransformerFileSummary): string {
   return lines.join('\n') + '\n';
 }
 
-export function render(s: ModelFileSummary): string {
+export function render(summary: ModelFileSummary): string {
+  const s = forTerminalDeep(summary);
   const lines: string[] = [];
   const shape = (v: { shape: Array<number | string> }) => `[${v.shape.join(',')}]`;
   const width = Math.max(...[...s.inputs, ...s.outputs].map((v) => v.name.length));
@@ -58,6 +62,7 @@ export function render(s: ModelFileSummary): string {
     lines.push(`  producer ${m.producer} (export ${m.version})${provenance ? `; ${provenance}` : ''}`);
   }
   lines.push(`  format   ${Object.entries(s.details).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const w of s.warnings ?? []) lines.push(pc.yellow(`  warning  ${w}`));
   return lines.join('\n') + '\n';
 }
 

@@ -6,6 +6,7 @@
 import { HypertxError, isHypertxError } from '@hypertx/export';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
+import { forTerminal } from '../terminal-text.js';
 
 interface ServeCommandOptions {
   host: string;
@@ -48,12 +49,13 @@ export async function run(options: ServeCommandOptions): Promise<number> {
 
   if (!options.json) {
     server.addHook('onResponse', async (request, reply) => {
-      if (!options.quiet) process.stdout.write(`${request.method} ${request.url} ${colourStatus(reply.statusCode)} ${Math.round(reply.elapsedTime)} ms\n`);
+      // The method and URL are the client's: escaped for the terminal.
+      if (!options.quiet) process.stdout.write(`${forTerminal(request.method)} ${forTerminal(request.url)} ${colourStatus(reply.statusCode)} ${Math.round(reply.elapsedTime)} ms\n`);
     });
     // Client errors are the client's (the request line shows their status); the server's own failures get a line of their own.
     server.addHook('onError', async (request, _reply, err) => {
       if (!isServerFailure(err)) return;
-      process.stderr.write(`${pc.red('error')} ${request.method} ${request.url}: ${err.message}\n`);
+      process.stderr.write(`${pc.red('error')} ${forTerminal(request.method)} ${forTerminal(request.url)}: ${forTerminal(err.message)}\n`);
       if (process.env['HYPERTX_DEBUG']) process.stderr.write(`${String(err.stack)}\n`);
     });
   }
@@ -97,8 +99,8 @@ export async function run(options: ServeCommandOptions): Promise<number> {
 /** A line for people, or with --json one JSON line among Fastify's log lines. */
 function say(options: ServeCommandOptions, event: string, text: string, extra: Record<string, unknown> = {}): void {
   if (options.json) process.stdout.write(JSON.stringify({ event, msg: text, ...extra }) + '\n');
-  else if (event === 'listening') process.stdout.write(`${text}\n`);
-  else process.stderr.write(`${pc.dim(text)}\n`);
+  else if (event === 'listening') process.stdout.write(`${forTerminal(text)}\n`);
+  else process.stderr.write(`${pc.dim(forTerminal(text))}\n`);
 }
 
 /** A 5xx other than 503 (busy, shutting down, client gone): what an operator should look at. */

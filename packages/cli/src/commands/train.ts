@@ -2,6 +2,7 @@
 import { resolveRecipe, train, type ProgressEvent } from '@hypertx/pipeline';
 import { EXIT } from '../exit-codes.js';
 import { createReporter } from '../progress.js';
+import { forTerminal } from '../terminal-text.js';
 
 interface TrainOptions {
   preset?: string;
@@ -103,8 +104,8 @@ export async function run(options: TrainOptions): Promise<number> {
     } else {
       const best = result.bestValidation;
       process.stdout.write(
-        `${result.stopped ? 'Stopped' : 'Finished'} at step ${result.step}; checkpoint ${result.files.checkpoint}` +
-          (best ? `; best validation ${(best.mean * 100).toFixed(2)}% ± ${(best.ci95 * 100).toFixed(2)} at step ${best.step} → ${result.files.best}` : '') +
+        `${result.stopped ? 'Stopped' : 'Finished'} at step ${result.step}; checkpoint ${forTerminal(result.files.checkpoint)}` +
+          (best ? `; best validation ${(best.mean * 100).toFixed(2)}% ± ${(best.ci95 * 100).toFixed(2)} at step ${best.step} → ${forTerminal(result.files.best)}` : '') +
           '\n',
       );
     }

@@ -5,6 +5,7 @@
 import { verifyModelFile } from '@hypertx/pipeline';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
+import { forTerminal, forTerminalDeep } from '../terminal-text.js';
 
 interface VerifyOptions {
   support: string;
@@ -26,12 +27,14 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
     const reference = rest.reference ? { maxAbsDiff: rest.reference.maxAbsDiff, argmaxAgreement: rest.reference.argmaxAgreement } : undefined;
     process.stdout.write(JSON.stringify({ ...rest, reference }, null, 2) + '\n');
   } else {
-    const mark = result.ok ? pc.green('✓') : pc.red('✗');
+    // Paths, file names and labels in the result came from the user's files: escaped for the terminal.
+    const shown = forTerminalDeep(result);
+    const mark = shown.ok ? pc.green('✓') : pc.red('✗');
     process.stdout.write(
-      `${mark} ${file} (${result.format}): ${result.images} images, ${result.correct}/${result.images} classified as their folder` +
-        `${result.reference ? `; ${result.reference.summary}` : ''}\n`,
+      `${mark} ${forTerminal(file)} (${shown.format}): ${shown.images} images, ${shown.correct}/${shown.images} classified as their folder` +
+        `${shown.reference ? `; ${shown.reference.summary}` : ''}\n`,
     );
-    for (const p of result.problems) process.stdout.write(`  ${pc.red('problem')} ${p}\n`);
+    for (const p of shown.problems) process.stdout.write(`  ${pc.red('problem')} ${p}\n`);
   }
   return result.ok ? EXIT.ok : EXIT.verification;
 }

@@ -3,6 +3,7 @@ import type { WorkerEvent } from '@hypertx/queue';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
 import { createReporter, formatMs } from '../progress.js';
+import { forTerminal } from '../terminal-text.js';
 
 interface WorkerCommandOptions {
   queue: string;
@@ -29,8 +30,9 @@ export async function run(options: WorkerCommandOptions): Promise<number> {
   const onEvent = (e: WorkerEvent): void => {
     if (options.json && e.type !== 'error') process.stdout.write(JSON.stringify(e) + '\n');
     else if (e.type === 'ready') reporter.step(`worker ${e.worker} serving queue ${e.queueName} with ${e.threads} compile thread${e.threads === 1 ? '' : 's'}`);
-    else if (e.type === 'completed') process.stdout.write(`${pc.green('✓')} ${e.name}  ${formatMs(e.ms)}${e.attempt > 1 ? `  (attempt ${e.attempt})` : ''}\n`);
-    else if (e.type === 'failed') process.stdout.write(`${pc.red('✗')} ${e.name}  ${e.error.message}${e.final ? '' : pc.dim('  (will be retried)')}\n`);
+    // Job names and error messages arrive through Redis: escaped for the terminal.
+    else if (e.type === 'completed') process.stdout.write(`${pc.green('✓')} ${forTerminal(e.name)}  ${formatMs(e.ms)}${e.attempt > 1 ? `  (attempt ${e.attempt})` : ''}\n`);
+    else if (e.type === 'failed') process.stdout.write(`${pc.red('✗')} ${forTerminal(e.name)}  ${forTerminal(e.error.message)}${e.final ? '' : pc.dim('  (will be retried)')}\n`);
     if (e.type === 'error') reporter.warn(`queue: ${e.message}`);
   };
   try {

@@ -2,7 +2,7 @@
  * Reads any model file hypertx writes (.onnx, .tflite, .hxcnn) into one summary, so `inspect` and
  * `verify` can treat the formats alike. Format readers are imported only for the format at hand.
  */
-import { HypertxError, readInputFile, type HypertxMetadata } from '@hypertx/export';
+import { HypertxError, parseHypertxMetadata, readInputFile, type HypertxMetadata } from '@hypertx/export';
 
 export interface ModelFileSummary {
   path: string;
@@ -18,6 +18,8 @@ export interface ModelFileSummary {
   parameters: number;
   /** Format-specific facts (opset, schema version, ...). */
   details: Record<string, string | number>;
+  /** What is odd about the file but does not stop it being read (e.g. metadata keys this version does not know); absent when nothing is. */
+  warnings?: string[];
 }
 
 export interface LoadedModelFile {
@@ -72,7 +74,7 @@ async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelF
     throw new HypertxError('E_TFLITE_FILE', `${path}: not a readable TFLite model (${(err as Error).message})`, { kind: 'input', path, cause: err });
   }
   const raw = readTfliteMetadata(bytes, 'hypertx');
-  const metadata = raw ? parseMetadata(new TextDecoder().decode(raw)) : undefined;
+  const { metadata, warnings } = readMetadata(raw ? new TextDecoder().decode(raw) : undefined, path);
   const typeName = (t: number) => ({ 0: 'float32', 2: 'int32', 3: 'uint8', 9: 'int8' })[t] ?? `type ${t}`;
   const io = (ids: number[]) =>
     ids.map((id) => {
@@ -97,6 +99,7 @@ async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelF
       operators: countOps(info.operators.map((op) => info.operatorCodes[op.opcodeIndex]?.name ?? '?')),
       parameters,
       details: { schemaVersion: info.version, subgraphs: info.subgraphCount, signatures: info.signatures.map((s) => s.key).join(', ') },
+      ...(warnings.length > 0 ? { warnings } : {}),
     },
   };
 }
@@ -137,7 +140,7 @@ async function readCArray(file: string, bytes: Uint8Array): Promise<LoadedModelF
 async function readOnnx(path: string, bytes: Uint8Array): Promise<LoadedModelFile> {
   const { inspectOnnx } = await import('@hypertx/export-onnx');
   const info = inspectOnnx(bytes, path);
-  const metadata = info.metadata['hypertx'] !== undefined ? parseMetadata(info.metadata['hypertx']) : undefined;
+  const { metadata, warnings } = readMetadata(info.metadata['hypertx'], path);
   const withType = (v: { name: string; shape: Array<number | string> }) => ({ ...v, type: 'float32' });
   return {
     bytes,
@@ -152,6 +155,7 @@ async function readOnnx(path: string, bytes: Uint8Array): Promise<LoadedModelFil
       operators: countOps(info.operators),
       parameters: info.parameters,
       details: { irVersion: info.irVersion, opset: info.opset, producer: `${info.producerName} ${info.producerVersion}`.trim() },
+      ...(warnings.length > 0 ? { warnings } : {}),
     },
   };
 }
@@ -182,10 +186,10 @@ async function readHxcnn(path: string, bytes: Uint8Array): Promise<LoadedModelFi
   };
 }
 
-function parseMetadata(json: string): HypertxMetadata | undefined {
-  try {
-    return JSON.parse(json) as HypertxMetadata;
-  } catch {
-    return undefined;
-  }
+/** The file's `hypertx` metadata, checked against its schema (a bad entry is an input error naming the file and field). */
+function readMetadata(text: string | undefined, path: string): { metadata: HypertxMetadata | undefined; warnings: string[] } {
+  if (text === undefined) return { metadata: undefined, warnings: [] };
+  const { metadata, unknownKeys } = parseHypertxMetadata(text, path);
+  const warnings = unknownKeys.length === 0 ? [] : [`the "hypertx" metadata has field${unknownKeys.length === 1 ? '' : 's'} this version does not know (ignored): ${unknownKeys.join(', ')}`];
+  return { metadata, warnings };
 }
