@@ -18,13 +18,15 @@
  *
  * Usage: node tools/fuzz.mjs [--seed 1] [--cases 10000] [--jobs 2] [--targets hxmodel,onnx,...]
  *          [--timeout 30] [--memory-mb 1024] [--case <n>] [--save 3] [--cases-dir <dir>]
- *          [--record | --out <file>]
+ *          [--work-dir <dir>] [-q] [--record | --out <file>]
  *   --targets  hxmodel, hxckpt, onnx, tflite, hxcnn, c-array, recipe, train-log, image (default all)
  *   --case n   run only case n of the seed (as in a failure's case.json) and print what it did
  *   --timeout  seconds one case may take before it counts as a hang
  *   --save     failing examples kept per finding (the smallest inputs win)
+ *   --cases-dir  where failing examples go (default bench/out/fuzz-cases; earlier ones are removed)
+ *   --work-dir   where the corpus and the cases in progress go (default bench/out/fuzz-work)
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,7 @@ const { values: args } = parseToolArgs(import.meta.url, {
     case: { type: 'string' },
     save: { type: 'string', default: '3' },
     'cases-dir': { type: 'string' },
+    'work-dir': { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
     ...OUTPUT_OPTIONS,
   },
@@ -78,14 +81,20 @@ const cliDist = path.join(REPO_ROOT, 'packages/cli/dist');
 const bin = path.join(cliDist, 'bin.js');
 if (!existsSync(bin)) fail(`${path.relative(REPO_ROOT, bin)} is not built; run \`npm run build\` (npm run fuzz does)`);
 
-const workDir = path.join(OUT_DIR, 'fuzz-work');
+const workDir = path.resolve(args['work-dir'] ?? path.join(OUT_DIR, 'fuzz-work'));
 const corpusDir = path.join(workDir, 'corpus');
 const casesDir = path.join(workDir, 'cases');
 const savedDir = path.resolve(args['cases-dir'] ?? path.join(OUT_DIR, 'fuzz-cases'));
 const log = (s) => args.quiet || process.stderr.write(s);
 
-await rm(workDir, { recursive: true, force: true });
-if (only === undefined) await rm(savedDir, { recursive: true, force: true });
+// Only what this tool made is removed: the corpus, the cases in progress, and saved examples (folders with a case.json).
+await rm(corpusDir, { recursive: true, force: true });
+await rm(casesDir, { recursive: true, force: true });
+if (only === undefined && existsSync(savedDir)) {
+  for (const name of readdirSync(savedDir)) {
+    if (existsSync(path.join(savedDir, name, 'case.json'))) await rm(path.join(savedDir, name), { recursive: true, force: true });
+  }
+}
 const t0 = performance.now();
 const loadBefore = os.loadavg();
 log('making the corpus (compile of the fixture, a 2-step training run)… ');
@@ -102,7 +111,8 @@ let done = 0;
 async function saveCase(spec, raw, outcome, problems) {
   const name = `${spec.target}-${spec.command}-${problems[0].check}-${spec.index}`;
   const dest = path.join(savedDir, name);
-  await cp(spec.dir, dest, { recursive: true });
+  // A special input (FIFO, /dev/zero link, sparse giant) is not copied: case.json says how to make it.
+  await cp(spec.dir, dest, { recursive: true, filter: (src) => !(spec.special && src === spec.input) });
   const mapPath = async (arg) => {
     if (!path.isAbsolute(arg)) return arg;
     if (arg.startsWith(spec.dir)) return path.relative(REPO_ROOT, dest + arg.slice(spec.dir.length));
@@ -124,6 +134,7 @@ async function saveCase(spec, raw, outcome, problems) {
     mutation: spec.mutation,
     what: spec.what,
     seedFile: path.relative(REPO_ROOT, spec.seedFile),
+    ...(spec.special ? { special: `${path.relative(REPO_ROOT, dest + spec.input.slice(spec.dir.length))} must be made again as: ${spec.special}` } : {}),
     outcome,
     problems,
     exitCode: raw.code ?? null,
@@ -181,7 +192,7 @@ const { restarts } = await runPool({
     }
     if (hits.length) {
       const problems = hits.map((h) => h.problem);
-      const inputBytes = statSync(spec.input).size;
+      const inputBytes = spec.special ? 0 : statSync(spec.input).size;
       failures.push({ case: spec.index, target: spec.target, command: spec.command, mutation: spec.mutation, what: spec.what, outcome, problems, inputBytes });
       for (const { finding } of hits) await keepExample(finding, spec, raw, outcome, problems, inputBytes);
     }

@@ -4,7 +4,8 @@
  * writes the mutated input into the case's own folder and returns the command line to run and
  * what to check afterwards.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm as rmFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { anyByteMutation } from './bytes.mjs';
 import { mutateCArray, mutateOnnx, mutatePng, mutateSafetensors, mutateTflite } from './containers.mjs';
@@ -68,6 +69,37 @@ const COMMANDS = {
 };
 
 /**
+ * Files that are not regular files, or are far too large: put where the damaged file would go, in
+ * a small share of the cases. A FIFO blocks a reader that opens it without checking; /dev/zero
+ * never ends; a sparse file claims gigabytes it does not occupy on disk.
+ */
+export const SPECIAL_FILES = {
+  fifo: (file) => {
+    const r = spawnSync('mkfifo', [file]);
+    if (r.status !== 0) throw new Error(`mkfifo ${file} failed: ${r.stderr}`);
+  },
+  directory: (file) => mkdir(file),
+  'dev-zero': (file) => symlink('/dev/zero', file),
+  'sparse-3GiB': async (file) => {
+    await writeFile(file, '');
+    await truncate(file, 3 * 2 ** 30);
+  },
+  'sparse-1.5GiB': async (file) => {
+    await writeFile(file, '');
+    await truncate(file, 1.5 * 2 ** 30);
+  },
+  empty: (file) => writeFile(file, ''),
+};
+/** Share of cases whose input is a special file. */
+const SPECIAL_SHARE = 0.02;
+
+/** Writes the damaged input, or a special file in its place. */
+async function place(file, m, special) {
+  if (special) await SPECIAL_FILES[special](file);
+  else await writeFile(file, m.bytes);
+}
+
+/**
  * Targets: `seeds(corpus)` lists the valid files, `mutate(bytes, rng, seedFile)` damages one,
  * `place` says where the damaged copy goes (a plain file, a file of a training run, an image of
  * a support set), `commands` which commands read it (command name → weight).
@@ -100,6 +132,8 @@ export async function buildCase({ seed, index, targets, corpus, casesDir }) {
   const seedFile = rng.pick(spec.seeds(corpus));
   const m = spec.mutate(new Uint8Array(await readFile(seedFile)), rng, seedFile);
   const command = rng.weighted(Object.entries(spec.commands).map(([name, w]) => [w, name]));
+  const special = rng.chance(SPECIAL_SHARE) ? rng.pick(Object.keys(SPECIAL_FILES)) : undefined;
+  if (special) Object.assign(m, { mutation: 'special-file', what: `the file is ${special}` });
   const dir = path.join(casesDir, String(index));
   await mkdir(dir, { recursive: true });
 
@@ -112,17 +146,19 @@ export async function buildCase({ seed, index, targets, corpus, casesDir }) {
     for (const [i, png] of corpus.pngs.entries()) {
       const classDir = path.join(supportDir, path.basename(path.dirname(png)));
       await mkdir(classDir, { recursive: true });
-      if (i === victim) await writeFile((input = path.join(classDir, `damaged${path.extname(seedFile)}`)), m.bytes);
+      if (i === victim) await place((input = path.join(classDir, `damaged${path.extname(seedFile)}`)), m, special);
       else await copyFile(png, path.join(classDir, path.basename(png)));
     }
     ctx.supportDir = supportDir;
   } else if (spec.place.startsWith('run:') && (command === 'train-resume')) {
     const runDir = path.join(dir, 'run');
     await copyRun(corpus.run, runDir);
-    await writeFile((input = path.join(runDir, spec.place.slice('run:'.length))), m.bytes);
+    input = path.join(runDir, spec.place.slice('run:'.length));
+    await rmFile(input);
+    await place(input, m, special);
     ctx.runDir = runDir;
   } else {
-    await writeFile((input = path.join(dir, `input${spec.ext}`)), m.bytes);
+    await place((input = path.join(dir, `input${spec.ext}`)), m, special);
     ctx.file = input;
   }
   const built = COMMANDS[command](ctx);
@@ -137,6 +173,7 @@ export async function buildCase({ seed, index, targets, corpus, casesDir }) {
     cwd: dir,
     dir,
     input,
+    ...(special ? { special } : {}),
     ...built,
   };
 }

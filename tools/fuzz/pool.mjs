@@ -26,6 +26,8 @@ export const POOL_DEFAULTS = Object.freeze({
   killRssBytes: 2048 * MIB,
   restartRssBytes: 700 * MIB,
   sampleMs: 100,
+  /** The runner module (tests substitute their own). */
+  runner: RUNNER,
 });
 
 /** Resident set size of a process in bytes, or undefined where /proc is not there. */
@@ -41,7 +43,7 @@ export function residentBytes(pid) {
 class Runner {
   constructor(options) {
     this.options = options;
-    this.child = fork(RUNNER, [], {
+    this.child = fork(options.runner ?? RUNNER, [], {
       execArgv: [`--max-old-space-size=${options.heapMb}`],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
