@@ -52,7 +52,7 @@ const { values: args } = parseToolArgs(import.meta.url, {
 });
 
 // Loaded after the flags are checked, so --help and a bad flag answer without the packages built.
-const { TARGETS, buildCase } = await import('./fuzz/cases.mjs');
+const { SPECIAL_FILES, TARGETS, buildCase } = await import('./fuzz/cases.mjs');
 const { brokenChecks, outcomeOf } = await import('./fuzz/classify.mjs');
 const { makeCorpus } = await import('./fuzz/corpus.mjs');
 const { runPool } = await import('./fuzz/pool.mjs');
@@ -72,8 +72,9 @@ const caseCount = whole('cases', 1);
 const jobs = whole('jobs', 1);
 const timeoutS = whole('timeout', 1);
 const memoryLimitBytes = whole('memory-mb', 64) * 2 ** 20;
-const savePerFinding = whole('save', 0);
 const only = args.case !== undefined ? whole('case', 0) : undefined;
+// A replayed case (--case) is printed, not saved again.
+const savePerFinding = only === undefined ? whole('save', 0) : 0;
 const targets = args.targets ? args.targets.split(',').map((t) => t.trim()) : Object.keys(TARGETS);
 for (const t of targets) if (!TARGETS[t]) fail(`unknown target "${t}"; targets: ${Object.keys(TARGETS).join(', ')}`);
 
@@ -111,8 +112,14 @@ let done = 0;
 async function saveCase(spec, raw, outcome, problems) {
   const name = `${spec.target}-${spec.command}-${problems[0].check}-${spec.index}`;
   const dest = path.join(savedDir, name);
-  // A special input (FIFO, /dev/zero link, sparse giant) is not copied: case.json says how to make it.
+  // A special input is made again rather than copied (cp cannot copy a FIFO; a sparse file would be
+  // written out in full); sparse giants are only described in case.json.
   await cp(spec.dir, dest, { recursive: true, filter: (src) => !(spec.special && src === spec.input) });
+  const savedInput = dest + spec.input.slice(spec.dir.length);
+  if (spec.special && !spec.special.startsWith('sparse')) {
+    await rm(savedInput, { recursive: true, force: true });
+    await SPECIAL_FILES[spec.special](savedInput);
+  }
   const mapPath = async (arg) => {
     if (!path.isAbsolute(arg)) return arg;
     if (arg.startsWith(spec.dir)) return path.relative(REPO_ROOT, dest + arg.slice(spec.dir.length));
@@ -134,7 +141,7 @@ async function saveCase(spec, raw, outcome, problems) {
     mutation: spec.mutation,
     what: spec.what,
     seedFile: path.relative(REPO_ROOT, spec.seedFile),
-    ...(spec.special ? { special: `${path.relative(REPO_ROOT, dest + spec.input.slice(spec.dir.length))} must be made again as: ${spec.special}` } : {}),
+    ...(spec.special ? { special: `${path.relative(REPO_ROOT, savedInput)} is ${spec.special}${spec.special.startsWith('sparse') ? ' (not saved: make it with `truncate -s <size> <file>`)' : ''}` } : {}),
     outcome,
     problems,
     exitCode: raw.code ?? null,

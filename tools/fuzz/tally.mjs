@@ -11,6 +11,13 @@ const bump = (table, a, b, c) => {
   table[a][b][c] = (table[a][b][c] ?? 0) + 1;
 };
 
+/** What distinguishes one failure of a kind from another: the error's shape, or the broken check's detail. */
+function signatureDetail(problem, shape) {
+  if (problem.check === 'control-chars') return problem.detail; // which character matters
+  if (['stack-trace', 'leftover-temp', 'partial-output'].includes(problem.check)) return problem.detail.replace(/\d+/g, 'N').slice(0, 80);
+  return shape;
+}
+
 export class Tally {
   counts = {};
   checks = {};
@@ -39,7 +46,7 @@ export class Tally {
     this.failing++;
     const shape = errorShape(raw);
     return problems.map((p) => {
-      const signature = `${spec.target} · ${spec.command} · ${p.check} · ${p.check === 'control-chars' || p.check === 'stack-trace' || p.check === 'leftover-temp' || p.check === 'partial-output' ? p.detail.replace(/\d+/g, 'N').slice(0, 80) : shape}`;
+      const signature = `${spec.target} · ${spec.command} · ${p.check} · ${signatureDetail(p, shape)}`;
       let f = this.findings.get(signature);
       if (!f) {
         f = { signature, target: spec.target, command: spec.command, problem: p.check, errorShape: shape, count: 0, mutations: {}, examples: [] };
