@@ -27,6 +27,9 @@ export class Tally {
   byOutcome = {};
   /** exit 0 on a damaged input: often fine (a flipped weight is still a model), listed for review. */
   accepted = {};
+  acceptedSeen = {};
+  /** A couple of damaged inputs per target × command × mutation that a command accepted (exit 0), to look at. */
+  acceptedExamples = [];
   /** Milliseconds per target × command: cases, mean, max (where the time goes). */
   timing = {};
 
@@ -40,7 +43,11 @@ export class Tally {
     t.cases++;
     t.totalMs += raw.ms ?? 0;
     t.maxMs = Math.max(t.maxMs, Math.round(raw.ms ?? 0));
-    if (outcome === 'ok') bump(this.accepted, spec.target, spec.command, spec.mutation);
+    if (outcome === 'ok') {
+      bump(this.accepted, spec.target, spec.command, spec.mutation);
+      const key = `${spec.target} ${spec.command} ${spec.mutation}`;
+      if ((this.acceptedSeen[key] = (this.acceptedSeen[key] ?? 0) + 1) <= 2) this.acceptedExamples.push({ case: spec.index, target: spec.target, command: spec.command, mutation: spec.mutation, what: spec.what });
+    }
     const problems = [...(CLEAN_OUTCOMES.includes(outcome) ? [] : [{ check: outcome, detail: '' }]), ...broken];
     if (problems.length === 0) return [];
     this.failing++;
@@ -66,6 +73,7 @@ export class Tally {
       counts: this.counts,
       checks: this.checks,
       acceptedDamagedInputs: this.accepted,
+      acceptedExamples: this.acceptedExamples,
       timingMs: Object.fromEntries(
         Object.entries(this.timing).map(([target, commands]) => [
           target,
