@@ -9,6 +9,7 @@ test('plain values read as they are written; strings are quoted with control cha
   assert.equal(describeValue(null), 'null');
   assert.equal(describeValue('same'), '"same"');
   assert.equal(describeValue('\u001b[2Jx'), '"\\u001b[2Jx"');
+  assert.equal(describeValue('a\u009b1m\u007f'), '"a\\u009b1m\\u007f"');
   assert.equal(describeValue([3, 3, 1, 8]), '[3,3,1,8]');
   assert.equal(describeValue({ a: 1 }), '{"a":1}');
 });

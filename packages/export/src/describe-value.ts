@@ -2,7 +2,8 @@
  * A short, safe rendering of a value read from a file, for error messages. `String()` and
  * `JSON.stringify` recurse without limit (100,000 nested arrays overflow the stack) and copy
  * strings whole (a 2 MB label becomes a 2 MB message); this looks two levels deep, at most a few
- * items and characters, and quotes strings as JSON does (so control characters come out escaped).
+ * items and characters, and quotes strings as JSON does, with C1 controls and DEL escaped too
+ * (JSON.stringify leaves them raw, and U+009B is a terminal's one-byte CSI).
  */
 const MAX_ITEMS = 6;
 const MAX_STRING = 60;
@@ -13,9 +14,13 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH - 1)}…` : text;
 }
 
+function quote(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function describe(value: unknown, depth: number): string {
   if (typeof value === 'string') {
-    return value.length > MAX_STRING ? `${JSON.stringify(value.slice(0, MAX_STRING))}… (${value.length} characters)` : JSON.stringify(value);
+    return value.length > MAX_STRING ? `${quote(value.slice(0, MAX_STRING))}… (${value.length} characters)` : quote(value);
   }
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);
