@@ -170,18 +170,20 @@ describe('seeded fuzz run', () => {
   // A few hundred cases against this checkout's hypertx: the quick version of `npm run fuzz`.
   let report;
   const reportFile = path.join(tmp, 'fuzz.json');
+  // Failing examples stay where they can be looked at (and run again: see each case.json) after the test.
+  const casesDir = path.join(root, 'bench/out/fuzz-test-cases');
   const run = () => {
     if (report) return report;
     const r = spawnSync(
       process.execPath,
-      ['tools/fuzz.mjs', '--seed', '1', '--cases', '300', '--jobs', '2', '--timeout', '60', '-q', '--out', reportFile, '--work-dir', path.join(tmp, 'work'), '--cases-dir', path.join(tmp, 'cases')],
+      ['tools/fuzz.mjs', '--seed', '1', '--cases', '300', '--jobs', '2', '--timeout', '60', '-q', '--out', reportFile, '--work-dir', path.join(tmp, 'work'), '--cases-dir', casesDir],
       { cwd: root, encoding: 'utf8' },
     );
     assert.ok(r.status === 0 || r.status === 1, `fuzz.mjs exited ${r.status}: ${r.stderr}`);
     report = JSON.parse(readFileSync(reportFile, 'utf8'));
     return report;
   };
-  const describeFindings = (findings) => findings.map((f) => `${f.count} × ${f.signature}\n    e.g. ${f.examples[0]?.what ?? ''} (${f.examples[0]?.dir ?? 'not saved'})`).join('\n');
+  const describeFindings = (findings) => findings.map((f) => `${f.count} × ${f.signature}\n    e.g. ${f.examples[0]?.what ?? ''}: ${f.examples[0]?.commandLine ?? 'not saved'}`).join('\n');
 
   test('every target and command ran', () => {
     const r = run();
