@@ -225,3 +225,46 @@ test('fuzz: any header value replaced by a value of another type is rejected wit
   }
   assert.ok(rejected > paths.length / 2, `${rejected} of ${paths.length} rejected`);
 });
+
+test('hostile header values (100,000 levels of nesting, huge strings) are typed errors with a short message', () => {
+  const good = encodeCnn(paperOmniglotCnn(0));
+  // Built as text: JSON.stringify itself overflows the stack on such nesting.
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  const withRaw = (edit: (h: any) => void, raw: string): Uint8Array => {
+    const marked = withHeader(good, edit);
+    const n = Number(new DataView(marked.buffer).getBigUint64(0, true));
+    const text = new TextDecoder().decode(marked.subarray(8, 8 + n)).replace('"@RAW@"', raw);
+    const h = new TextEncoder().encode(text);
+    const out = new Uint8Array(8 + h.length + marked.length - 8 - n);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(marked.subarray(8 + n), 8 + h.length);
+    return out;
+  };
+  const cases: Array<[string, (h: any) => void, string]> = [
+    ['stride', (h) => (h.model.layers[0].stride = '@RAW@'), 'E_IR_INVALID'],
+    ['padding', (h) => (h.model.layers[0].padding = '@RAW@'), 'E_IR_INVALID'],
+    ['layer type', (h) => (h.model.layers[0].type = '@RAW@'), 'E_IR_INVALID'],
+    ['input height', (h) => (h.model.input.height = '@RAW@'), 'E_IR_INVALID'],
+    ['normalization', (h) => (h.model.input.normalization.scale[0] = '@RAW@'), 'E_IR_INVALID'],
+    ['tensor name', (h) => (h.model.layers[0].weights = '@RAW@'), 'E_CNN_FILE'],
+    ['tensor shape', (h) => (h.tensors['layers.0.weights'].shape = '@RAW@'), 'E_CNN_FILE'],
+    ['tensor dtype', (h) => (h.tensors['layers.0.weights'].dtype = '@RAW@'), 'E_CNN_FILE'],
+    ['data offsets', (h) => (h.tensors['layers.0.weights'].data_offsets = '@RAW@'), 'E_CNN_FILE'],
+    ['format', (h) => (h.format = '@RAW@'), 'E_CNN_FILE'],
+  ];
+  for (const [what, edit, code] of cases) {
+    for (const raw of [deep, JSON.stringify('x'.repeat(2_000_000)), `[${'[1],'.repeat(100_000)}[1]]`]) {
+      assert.throws(
+        () => decodeCnn(withRaw(edit, raw), 'x.hxcnn'),
+        (err: unknown) => {
+          assert.ok(err instanceof HypertxError, `${what}: ${String(err).slice(0, 200)}`);
+          assert.equal(err.code, code, what);
+          assert.ok(err.message.length < 400, `${what}: a ${err.message.length}-character message`);
+          return true;
+        },
+        what,
+      );
+    }
+  }
+});

@@ -9,6 +9,7 @@
  * exactly. Data is raw little-endian float32. `sha256` covers the whole file (sealed-container.ts).
  * Version 1 (no checksum) is refused with a hint to re-compile.
  */
+import { describeValue } from './describe-value.js';
 import { HypertxError } from './errors.js';
 import type { Layer, StandaloneCnn, Tensor } from './ir.js';
 import { assembleSealed, checkSeal, sealableHeader, tilingProblem } from './sealed-container.js';
@@ -120,11 +121,11 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
     throw bad(`the JSON header is malformed (${(err as Error).message})`);
   }
   if (!isObject(header) || header.format !== HXCNN_FORMAT) {
-    throw bad(`not a ${HXCNN_FORMAT} file: header.format is ${JSON.stringify(isObject(header) ? header.format : header)}`);
+    throw bad(`not a ${HXCNN_FORMAT} file: header.format is ${describeValue(isObject(header) ? header.format : header)}`);
   }
   const version = header.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw bad(`header.version is ${JSON.stringify(version)}; it must be a positive integer`);
+    throw bad(`header.version is ${describeValue(version)}; it must be a positive integer`);
   }
   if (version < HXCNN_VERSION) {
     throw fileError(
@@ -151,27 +152,27 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
   checkIntegrity(bytes, tensors, data.length, sourceName);
   const readTensor = (name: unknown, where: string): Tensor => {
     if (typeof name !== 'string' || !Object.hasOwn(tensors, name)) {
-      throw bad(`${where} refers to tensor ${JSON.stringify(name)}, which the header does not list`);
+      throw bad(`${where} refers to tensor ${describeValue(name)}, which the header does not list`);
     }
     const entry = tensors[name];
     if (!isObject(entry) || entry.dtype !== 'F32') {
-      throw bad(`tensor "${name}" has dtype ${JSON.stringify(isObject(entry) ? entry.dtype : undefined)}; only "F32" is supported`);
+      throw bad(`tensor "${name}" has dtype ${describeValue(isObject(entry) ? entry.dtype : undefined)}; only "F32" is supported`);
     }
     const shape = entry.shape;
     const offsets = entry.data_offsets;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw bad(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+      throw bad(`tensor "${name}" has an invalid shape ${describeValue(shape)}`);
     }
     if (
       !Array.isArray(offsets) || offsets.length !== 2 ||
       !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1]
     ) {
-      throw bad(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      throw bad(`tensor "${name}" has invalid data_offsets ${describeValue(offsets)}`);
     }
     const [start, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - start !== count * 4) {
-      throw bad(`tensor "${name}" spans ${end - start} bytes, but shape ${JSON.stringify(shape)} of F32 needs ${count * 4}`);
+      throw bad(`tensor "${name}" spans ${end - start} bytes, but shape ${describeValue(shape)} of F32 needs ${count * 4}`);
     }
     if (end > data.length) {
       throw bad(
@@ -186,8 +187,9 @@ export function decodeCnn(bytes: Uint8Array, sourceName?: string): StandaloneCnn
   const layers = model.layers.map((raw: unknown, index: number): Layer => {
     if (!isObject(raw)) throw bad(`model.layers[${index}] is not an object`);
     const layer: Record<string, unknown> = { ...raw };
+    const type = typeof raw.type === 'string' && /^[\w-]{1,40}$/.test(raw.type) ? raw.type : describeValue(raw.type);
     for (const field of TENSOR_FIELDS) {
-      if (raw[field] !== undefined) layer[field] = readTensor(raw[field], `layer ${index} (${String(raw.type)}) ${field}`);
+      if (raw[field] !== undefined) layer[field] = readTensor(raw[field], `layer ${index} (${type}) ${field}`);
     }
     return layer as unknown as Layer;
   });

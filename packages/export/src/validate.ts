@@ -4,6 +4,7 @@
  * Every exporter and the reference engine call `validate` first, so a broken model is rejected
  * with a message naming the layer, field and values at fault before any byte is written.
  */
+import { describeValue } from './describe-value.js';
 import { HypertxError } from './errors.js';
 import type { InputSpec, Layer, StandaloneCnn, Tensor } from './ir.js';
 import { spatialOutputSize } from './padding.js';
@@ -47,7 +48,8 @@ function invalid(message: string, hint?: string): HypertxError {
 }
 
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+  // A shape read from a file may hold anything: only plain numbers are joined as they are.
+  return shape.every((d) => typeof d === 'number') ? `[${shape.join(',')}]` : describeValue(shape);
 }
 
 function isPositiveInteger(value: unknown): value is number {
@@ -66,7 +68,7 @@ function checkTensor(tensor: Tensor | undefined, where: string, rank: number): T
   const { shape, data } = tensor;
   if (!Array.isArray(shape) || shape.length !== rank) {
     throw invalid(
-      `${where} shape ${Array.isArray(shape) ? formatShape(shape) : String(shape)} must have ${rank} dimension${rank === 1 ? '' : 's'}`,
+      `${where} shape ${Array.isArray(shape) ? formatShape(shape) : describeValue(shape)} must have ${rank} dimension${rank === 1 ? '' : 's'}`,
     );
   }
   if (!shape.every(isPositiveInteger)) {
@@ -95,7 +97,7 @@ function checkInput(input: InputSpec): [number, number, number] {
   }
   for (const field of ['height', 'width', 'channels'] as const) {
     if (!isPositiveInteger(input[field])) {
-      throw invalid(`input.${field} is ${String(input[field])}; it must be a positive integer`);
+      throw invalid(`input.${field} is ${describeValue(input[field])}; it must be a positive integer`);
     }
   }
   const norm = input.normalization;
@@ -111,7 +113,7 @@ function checkInput(input: InputSpec): [number, number, number] {
     }
     values.forEach((v, i) => {
       if (!isFiniteNumber(v)) {
-        throw invalid(`input.normalization.${field}[${i}] is ${String(v)}; it must be a finite number`);
+        throw invalid(`input.normalization.${field}[${i}] is ${describeValue(v)}; it must be a finite number`);
       }
     });
   }
@@ -141,7 +143,7 @@ function checkMetadata(model: StandaloneCnn): void {
   if (m.extra !== undefined) {
     if (m.extra === null || typeof m.extra !== 'object') throw invalid('metadata.extra must be an object of strings');
     for (const [key, value] of Object.entries(m.extra)) {
-      if (typeof value !== 'string') throw invalid(`metadata.extra.${key} is ${typeof value}; extra values must be strings`);
+      if (typeof value !== 'string') throw invalid(`metadata.extra${/^[\w-]{1,40}$/.test(key) ? `.${key}` : `[${describeValue(key)}]`} is ${typeof value}; extra values must be strings`);
     }
   }
 }
@@ -158,10 +160,10 @@ function checkWindow(
   where: string,
 ): void {
   if (!isPositiveInteger(layer.stride)) {
-    throw invalid(`${where} stride is ${String(layer.stride)}; it must be a positive integer`);
+    throw invalid(`${where} stride is ${describeValue(layer.stride)}; it must be a positive integer`);
   }
   if (layer.padding !== 'same' && layer.padding !== 'valid') {
-    throw invalid(`${where} padding is ${JSON.stringify(layer.padding)}; it must be "same" or "valid"`);
+    throw invalid(`${where} padding is ${describeValue(layer.padding)}; it must be "same" or "valid"`);
   }
 }
 
@@ -188,7 +190,7 @@ function inferLayer(layer: Layer, index: number, inShape: ActivationShape, isLas
   const type = (layer as { type?: unknown }).type;
   if (typeof type !== 'string' || !KNOWN_LAYER_TYPES.has(type)) {
     throw invalid(
-      `layer ${index}: unknown layer type ${JSON.stringify(type)}; known types are ${[...KNOWN_LAYER_TYPES].join(', ')}`,
+      `layer ${index}: unknown layer type ${describeValue(type)}; known types are ${[...KNOWN_LAYER_TYPES].join(', ')}`,
       'This model may come from a newer hypertx; upgrade @hypertx/export.',
     );
   }
@@ -222,7 +224,7 @@ function inferLayer(layer: Layer, index: number, inShape: ActivationShape, isLas
         }
       }
       if (!isFiniteNumber(layer.epsilon) || layer.epsilon < 0) {
-        throw invalid(`${where} epsilon is ${String(layer.epsilon)}; it must be a finite number ≥ 0`);
+        throw invalid(`${where} epsilon is ${describeValue(layer.epsilon)}; it must be a finite number ≥ 0`);
       }
       layer.variance.data.forEach((v, c) => {
         if (v < 0 || v + layer.epsilon <= 0) {
@@ -235,14 +237,14 @@ function inferLayer(layer: Layer, index: number, inShape: ActivationShape, isLas
       return [...inShape] as ActivationShape;
     case 'leaky_relu':
       if (!isFiniteNumber(layer.alpha)) {
-        throw invalid(`${where} alpha is ${String(layer.alpha)}; it must be a finite number`);
+        throw invalid(`${where} alpha is ${describeValue(layer.alpha)}; it must be a finite number`);
       }
       return [...inShape] as ActivationShape;
     case 'maxpool2d':
     case 'avgpool2d': {
       const x = spatial(inShape, where);
       if (!isPositiveInteger(layer.size)) {
-        throw invalid(`${where} size is ${String(layer.size)}; it must be a positive integer`);
+        throw invalid(`${where} size is ${describeValue(layer.size)}; it must be a positive integer`);
       }
       checkWindow(layer, where);
       const [oh, ow] = windowOutput(x, layer.size, layer.size, layer.stride, layer.padding, where);
