@@ -11,13 +11,15 @@
 import type { BnMode } from '../config.js';
 import { type TrainState, assertSameConfig, loadCheckpoint, modelFromState, saveCheckpoint } from '../checkpoint.js';
 import { currentBackend } from '../backend.js';
-import { type Episode, assertStackable, disposeMetaBatch, stackEpisodes } from '../episode.js';
-import { usageError } from '../errors.js';
+import { type Episode, disposeMetaBatch, stackEpisodes, validateEpisode } from '../episode.js';
+import { inputError, usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { estimateBnPrior } from '../model/bn-prior.js';
+import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
+import { splitIntoShards } from './shards.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
 import { WorkerPool } from './worker-pool.js';
 import { type LrSchedule, learningRate } from './schedule.js';
@@ -67,6 +69,12 @@ export interface TrainerOptions {
    * from `workers: 0` only by float rounding.
    */
   workers?: number;
+  /**
+   * How the per-episode generated convs run: 'batched' (a fixed number of kernel dispatches per
+   * step and episode shape, however many episodes) or 'per-episode'. Default: what the backend
+   * runs faster (forward.ts, defaultEpisodeConv).
+   */
+  episodeConv?: EpisodeConvForm;
 }
 
 export interface StepResult {
@@ -111,12 +119,18 @@ export class Trainer {
     return this.pool;
   }
 
-  /** One optimisation step on the given episodes (equal ways and sizes). */
+  /**
+   * One optimisation step on the given episodes. Their ways and sizes may differ: episodes of one
+   * shape run as one meta-batch (gradient.ts, groupByShape).
+   */
   async trainStep(episodes: Episode[]): Promise<StepResult> {
     const model = this.model;
     const bnMode = this.options.bnMode ?? 'support';
+    const episodeConv = this.options.episodeConv;
     const lr = learningRate(this.schedule, this.stepCount);
-    assertStackable(model.config, episodes); // before sharding: shards are checked one by one later
+    // Before sharding, so an error names the episode's index in the step.
+    if (episodes.length === 0) throw inputError('E_EPISODE_BATCH', 'a step needs at least one episode');
+    episodes.forEach((e, i) => validateEpisode(model.config, e, `episodes[${i}]`));
     const prior = this.options.bnPrior;
     if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
       // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
@@ -135,15 +149,14 @@ export class Trainer {
       total += labels.length;
     };
     if (!pool) {
-      const r = shardGradientTensor(model, episodes, bnMode);
+      const r = shardGradientTensor(model, episodes, bnMode, { episodeConv });
       gradient = r.gradient;
       loss = r.loss;
       count(r.predicted, r.queryLabels);
     } else {
-      const shardCount = Math.min(pool.size + 1, episodes.length);
-      const shards = Array.from({ length: shardCount }, (_, i) => episodes.slice(Math.floor((i * episodes.length) / shardCount), Math.floor(((i + 1) * episodes.length) / shardCount)));
-      const remote = pool.run(model.values(), shards.slice(1), bnMode, model.bnPrior);
-      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode);
+      const shards = splitIntoShards(episodes, pool.size + 1);
+      const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior });
+      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
       const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
       local.gradient.dispose();
       // Mean over all queries = query-weighted mean of the shard means, summed in shard order.
