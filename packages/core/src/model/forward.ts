@@ -48,10 +48,12 @@ export type EpisodeConvForm = 'batched' | 'per-episode';
 /**
  * The form a backend runs faster. On wasm a dispatch costs microseconds and XNNPACK's direct
  * convolution beat im2col + matMul (measured: a 20-way 1-shot step of 8 episodes took about 1.4×
- * the CPU time batched); a GPU backend pays per dispatch, and the cpu backend measured even.
+ * the CPU time batched); a GPU backend (webgpu, webgl) pays per dispatch, and the cpu backend
+ * measured even. The native `tensorflow` backend keeps the per-episode form it always ran until
+ * someone measures it (`npm run bench:train -- --backends node`).
  */
 export function defaultEpisodeConv(backend: string = tf.getBackend()): EpisodeConvForm {
-  return backend === 'wasm' ? 'per-episode' : 'batched';
+  return backend === 'wasm' || backend === 'tensorflow' ? 'per-episode' : 'batched';
 }
 
 /** What one conv block ended up using, per episode. */
