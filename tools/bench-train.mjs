@@ -12,6 +12,9 @@
  *    preset and on our default recipe (omniglot-ht-8ch: 2–20 ways, 1–5 shots, 0–2 unlabelled,
  *    8 episodes per step, Adam, BatchNorm prior), each on every backend of --backends; the speedup,
  *    and the largest parameter difference between the two runs (same episodes; float rounding).
+ *    `cpuMsPerEpisode` is the process's CPU time (all threads) per episode; `cpuBoundSpeedup`,
+ *    2 × one thread's over two threads' CPU per episode, is the most two free cores could give,
+ *    and holds up on a busy machine where the wall-clock speedup does not.
  *
  * Episodes are synthetic images of the right shapes (no dataset needed), made before the clock
  * starts, so the numbers are training alone. Every measurement follows one untimed warm-up step
@@ -152,13 +155,16 @@ async function threaded(setup, workers) {
   try {
     await trainer.trainStep(prepared[0]); // warm-up, worker start and BatchNorm prior estimate included
     let episodes = 0;
+    const cpu0 = process.cpuUsage(); // all threads of the process
     const t0 = performance.now();
     for (let s = 1; s < stepsTotal; s++) {
       await trainer.trainStep(prepared[s]);
       episodes += prepared[s].length;
     }
     const ms = performance.now() - t0;
-    return { threads: workers + 1, episodesPerSecond: round((episodes * 1000) / ms), stepMs: Math.round(ms / threadSteps), loadBefore, loadAfter: load(), params: trainer.model.values() };
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return { threads: workers + 1, episodesPerSecond: round((episodes * 1000) / ms), stepMs: Math.round(ms / threadSteps), cpuMsPerEpisode: round(cpuMs / episodes), loadBefore, loadAfter: load(), params: trainer.model.values() };
   } finally {
     trainer.model.dispose();
     await trainer.close();
@@ -236,13 +242,16 @@ for (const backend of backends) {
         backend,
         episodeConv: defaultEpisodeConv(tf.getBackend()),
         setup: setup.name,
-        oneThread: { episodesPerSecond: one.episodesPerSecond, stepMs: one.stepMs, loadBefore: one.loadBefore, loadAfter: one.loadAfter },
-        twoThreads: { episodesPerSecond: two.episodesPerSecond, stepMs: two.stepMs, loadBefore: two.loadBefore, loadAfter: two.loadAfter },
+        oneThread: { episodesPerSecond: one.episodesPerSecond, stepMs: one.stepMs, cpuMsPerEpisode: one.cpuMsPerEpisode, loadBefore: one.loadBefore, loadAfter: one.loadAfter },
+        twoThreads: { episodesPerSecond: two.episodesPerSecond, stepMs: two.stepMs, cpuMsPerEpisode: two.cpuMsPerEpisode, loadBefore: two.loadBefore, loadAfter: two.loadAfter },
         speedup: round(two.episodesPerSecond / one.episodesPerSecond),
+        // What two free cores could give at most: twice the work per CPU-second, less the extra CPU
+        // two threads spend per episode (robust to other load; ignores the main thread's serial part).
+        cpuBoundSpeedup: round((2 * one.cpuMsPerEpisode) / two.cpuMsPerEpisode),
         maxAbsParamDiff: maxAbsDiff(one.params, two.params),
       };
       result.threads.push(entry);
-      process.stderr.write(`${backend} ${setup.name}: 1 thread ${one.episodesPerSecond}, 2 threads ${two.episodesPerSecond} episodes/s (×${entry.speedup}; max |Δparam| ${entry.maxAbsParamDiff.toExponential(1)})\n`);
+      process.stderr.write(`${backend} ${setup.name}: 1 thread ${one.episodesPerSecond}, 2 threads ${two.episodesPerSecond} episodes/s (×${entry.speedup}, CPU-bound ×${entry.cpuBoundSpeedup}; max |Δparam| ${entry.maxAbsParamDiff.toExponential(1)})\n`);
     }
   }
 }

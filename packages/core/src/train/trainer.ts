@@ -157,20 +157,29 @@ export class Trainer {
       const shards = splitIntoShards(episodes, pool.size + 1);
       const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior });
       const local = shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
-      const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
-      local.gradient.dispose();
+      let others: Awaited<(typeof remote)[number]>[];
+      try {
+        others = await Promise.all(remote);
+      } catch (err) {
+        local.gradient.dispose();
+        throw err;
+      }
+      const results = [local, ...others];
       // Mean over all queries = query-weighted mean of the shard means, summed in shard order.
+      // On the backend (SIMD on wasm): a JS loop over the 0.84M floats per shard is serial time
+      // on the main thread that the second core cannot share.
       const queries = results.map((r) => r.queryLabels.length);
       const all = queries.reduce((a, b) => a + b, 0);
-      const combined = new Float32Array(model.layout.total);
-      results.forEach((r, i) => {
-        const w = (queries[i] as number) / all;
-        const g = r.gradient;
-        for (let j = 0; j < combined.length; j++) combined[j] = (combined[j] as number) + w * (g[j] as number);
+      gradient = tf.tidy(() => {
+        let sum = tf.mul(local.gradient, (queries[0] as number) / all);
+        others.forEach((r, i) => {
+          sum = tf.add(sum, tf.mul(tf.tensor1d(r.gradient), (queries[i + 1] as number) / all));
+        });
+        return sum as tf.Tensor1D;
       });
+      local.gradient.dispose();
       loss = results.reduce((a, r, i) => a + (r.loss * (queries[i] as number)) / all, 0);
       results.forEach((r) => count(r.predicted, r.queryLabels));
-      gradient = tf.tensor1d(combined);
     }
     let gradNorm = 0;
     tf.tidy(() => {
