@@ -106,6 +106,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
     .option('--init <file>', 'start a new run from these weights (.hxmodel/.hxckpt of the same config)')
     .option('--seed <n>', 'seed for initialisation and episodes', parseInteger('--seed'), 0)
+    .option('--threads <n>', "threads computing each step's episodes (data-parallel; default 1)", parseInteger('--threads'))
     .addOption(backendOption())
     .option('--json', 'print the final summary as JSON')
     .option('-q, --quiet', 'no progress bar')

@@ -79,7 +79,7 @@ export function assertStackable(config: HyperTransformerConfig, episodes: Episod
     validateEpisode(config, e, `episodes[${i}]`);
     if (e.ways !== first.ways || e.support.count !== first.support.count || e.query.count !== first.query.count) {
       throw inputError('E_EPISODE_BATCH', `episodes[${i}] is ${e.ways}-way with ${e.support.count} support / ${e.query.count} query images, episodes[0] is ${first.ways}-way with ${first.support.count} / ${first.query.count}`, {
-        hint: 'episodes of one step must have equal ways and sizes (vary them between steps)',
+        hint: 'episodes of one meta-batch must have equal ways and sizes (Trainer.trainStep groups a step\'s episodes by shape)',
       });
     }
   });

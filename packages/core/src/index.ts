@@ -8,7 +8,7 @@ export * from './backend.js';
 export { makeSyntheticEpisode, type SyntheticEpisodeOptions } from './synthetic.js';
 export { createHyperTransformer, modelFromValues, parameterCount, type HyperTransformer, type EpisodicModel, type ModelKind } from './model/hypertransformer.js';
 export { createProtoNet, protoNetFromValues, type ProtoNet } from './model/protonet.js';
-export { forward, crossEntropy, type ForwardOptions, type ForwardResult, type BlockWeights } from './model/forward.js';
+export { forward, crossEntropy, defaultEpisodeConv, type ForwardOptions, type ForwardResult, type BlockWeights, type EpisodeConvForm } from './model/forward.js';
 export { estimateBnPrior, type BnPrior } from './model/bn-prior.js';
 export { paramSpecs, type ParamSpec, type ParamLayout, type ParamEntry } from './model/params.js';
 export { generate, defaultNormalization, supportSetHash, PRODUCER, type GenerateOptions } from './generate.js';
@@ -32,5 +32,6 @@ export { FlatOptimizer, clipByGlobalNorm, type OptimizerConfig, type OptimizerSt
 export { learningRate, type LrSchedule } from './train/schedule.js';
 export { describeSupport, checkSupport, type SupportDescription } from './accepted-support.js';
 export { tf } from './tf.js';
+export { startDispatchCount, countDispatches, type DispatchCount, type DispatchCounter } from './dispatches.js';
 export { predict, type Prediction } from './predict.js';
 export { selfLabel } from './self-label.js';

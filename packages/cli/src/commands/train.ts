@@ -13,6 +13,7 @@ interface TrainOptions {
   resume?: boolean;
   init?: string;
   seed: number;
+  threads?: number;
   backend: string;
   json?: boolean;
   quiet?: boolean;
@@ -92,6 +93,7 @@ export async function run(options: TrainOptions): Promise<number> {
       backend: options.backend as 'auto',
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
       ...(options.init !== undefined ? { init: options.init } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
       signal: stop.signal,
       onProgress,
     });

@@ -21,6 +21,7 @@
  */
 import type { BnMode, ConvLayerPlan, HyperTransformerConfig, LogitsLayerPlan, TransformerDims } from '../config.js';
 import type { MetaBatch } from '../episode.js';
+import { batchedEpisodeConv2d, canBatchEpisodeConv } from '../ops/batched-conv.js';
 import { conv2d, episodeConv2d } from '../ops/conv.js';
 import { dense, matMul2d } from '../ops/dense.js';
 import { layerNorm } from '../ops/layer-norm.js';
@@ -33,6 +34,26 @@ export interface ForwardOptions {
   bnMode?: BnMode;
   /** Overrides the model's own `bnPrior` (null: support statistics alone). */
   bnPrior?: BnPrior | null;
+  /** How the generated (per-episode) convs run; default: `defaultEpisodeConv()` of the backend. */
+  episodeConv?: EpisodeConvForm;
+}
+
+/**
+ * 'batched': one im2col + one batched matMul for all episodes of a layer, so the kernel dispatches
+ * of a step do not grow with its episodes (ops/batched-conv.ts; stride 1, else per-episode).
+ * 'per-episode': one Conv2D per episode and layer (ops/conv.ts), forward and backward.
+ */
+export type EpisodeConvForm = 'batched' | 'per-episode';
+
+/**
+ * The form a backend runs faster. On wasm a dispatch costs microseconds and XNNPACK's direct
+ * convolution beat im2col + matMul (measured: a 20-way 1-shot step of 8 episodes took about 1.4×
+ * the CPU time batched); a GPU backend (webgpu, webgl) pays per dispatch, and the cpu backend
+ * measured even. The native `tensorflow` backend keeps the per-episode form it always ran until
+ * someone measures it (`npm run bench:train -- --backends node`).
+ */
+export function defaultEpisodeConv(backend: string = tf.getBackend()): EpisodeConvForm {
+  return backend === 'wasm' || backend === 'tensorflow' ? 'per-episode' : 'batched';
 }
 
 /** What one conv block ended up using, per episode. */
@@ -158,7 +179,9 @@ function generateSlices(
   if (used < E) sample = tf.pad(sample, [[0, 0], [0, E - used]]);
   let wemb: tf.Tensor2D = view(views, `${prefix}/weight_embedding`);
   if (tokens < wemb.shape[0]) wemb = tf.slice(wemb, [0, 0], [tokens, d]);
-  const weightTokens = tf.broadcastTo(tf.pad(wemb, [[0, 0], [0, E - d]]), [T, tokens, E]);
+  // Broadcast by adding to zeros, not tf.broadcastTo: that is a Tile, whose gradient is a slice
+  // and an add per episode; a broadcasting add's gradient is one sum, whatever T.
+  const weightTokens = tf.add(tf.zeros([T, tokens, E]), tf.pad(wemb, [[0, 0], [0, E - d]]));
   const L = tokens + S;
   const seq = tf.reshape(tf.concat([weightTokens, tf.reshape(sample, [T, S, E])], 1), [T * L, E]) as tf.Tensor2D;
   const out = encoder(config, layer.dims, `${prefix}/transformer`, views, seq, T, L);
@@ -221,6 +244,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
   const S = batch.support;
   const M = batch.support + batch.query;
   const k = config.cnn.kernelSize;
+  const batchedConv = (options.episodeConv ?? defaultEpisodeConv()) === 'batched' && canBatchEpisodeConv(config.cnn.stride);
   const shared = sharedFeatures(config, views, batch.supportImages);
   let x = batch.images;
   let supportActs = batch.supportImages;
@@ -237,7 +261,7 @@ export function forward(model: HyperTransformer, views: Views, batch: MetaBatch,
       // Output allocation: token j holds output channel j, row-major over (kh, kw, cin).
       kernel = tf.reshape(tf.transpose(kernelRows, [0, 2, 1]), [T, k, k, layer.inChannels, layer.outChannels]) as tf.Tensor5D;
       if (config.cnn.addTrainableWeights) kernel = tf.add(kernel, view(views, `cnn/conv${layer.index}/kernel`)) as tf.Tensor5D;
-      y = episodeConv2d(x, kernel, config.cnn.stride, 'same', !first);
+      y = batchedConv ? batchedEpisodeConv2d(x, kernel, 'same', !first) : episodeConv2d(x, kernel, config.cnn.stride, 'same', !first);
       if (config.cnn.generateBias) {
         bias = tf.reshape(tf.slice(slices, [0, 0, kk], [T, layer.tokens, 1]), [T, layer.outChannels]);
         const [, h, w, c] = y.shape;

@@ -5,7 +5,7 @@ import type { MetaBatch } from '../episode.js';
 import { internalError } from '../errors.js';
 import { tf } from '../tf.js';
 import type { BnPrior } from './bn-prior.js';
-import { forward } from './forward.js';
+import { type EpisodeConvForm, forward } from './forward.js';
 import { type ParamLayout, type ParamSpec, initialValues, makeLayout, paramSpecs } from './params.js';
 
 export type ModelKind = 'hypertransformer' | 'protonet';
@@ -24,7 +24,7 @@ export interface EpisodicModel {
   /** Call after changing `params` (invalidates the cached id). */
   markChanged(): void;
   /** `[T, Q, N]` query logits of a meta-batch (inside a tidy / gradient scope). */
-  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D;
+  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode; episodeConv?: EpisodeConvForm }): tf.Tensor3D;
   /** Population BatchNorm statistics blended into the support statistics (bn-prior.ts); null: none. */
   bnPrior: BnPrior | null;
   /** The BatchNorm statistics each block uses for this batch's episodes, `[T, C]` (inside a tidy). */
@@ -140,7 +140,7 @@ class Model extends FlatParamModel implements HyperTransformer {
     this.plan = plan;
   }
 
-  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode }): tf.Tensor3D {
+  queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode; episodeConv?: EpisodeConvForm }): tf.Tensor3D {
     const out = forward(this, views, batch, options);
     if (!out.logits) throw internalError('E_MODEL_NO_QUERIES', 'queryLogits needs a batch with query images');
     return out.logits;

@@ -4,9 +4,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend.js';
-import type { HyperTransformerConfig } from '../config.js';
+import type { BnMode, HyperTransformerConfig } from '../config.js';
 import type { Episode } from '../episode.js';
 import type { BnPrior } from '../model/bn-prior.js';
+import type { EpisodeConvForm } from '../model/forward.js';
 import type { ModelKind } from '../model/hypertransformer.js';
 import { modelFromValues } from '../model/hypertransformer.js';
 import { protoNetFromValues } from '../model/protonet.js';
@@ -17,14 +18,15 @@ export interface WorkerInit {
   kind: ModelKind;
   config: HyperTransformerConfig;
   backend: string;
+  /** On a SharedArrayBuffer: the pool writes each step's parameters here before sending the job. */
   params: Float32Array;
 }
 
 export interface WorkerJob {
   id: number;
-  params: Float32Array;
   episodes: Episode[];
-  bnMode: 'support' | 'transductive';
+  bnMode: BnMode;
+  episodeConv: EpisodeConvForm | undefined;
   bnPrior: BnPrior | null;
 }
 
@@ -36,9 +38,10 @@ async function main(): Promise<void> {
   const model = init.kind === 'protonet' ? protoNetFromValues(init.config, init.params) : modelFromValues(init.config, init.params);
   port.on('message', (job: WorkerJob) => {
     try {
-      tf.tidy(() => model.params.assign(tf.tensor1d(job.params)));
+      // A private copy: the cpu backend would keep the shared array itself as the tensor's storage.
+      tf.tidy(() => model.params.assign(tf.tensor1d(init.params.slice())));
       model.bnPrior = job.bnPrior;
-      const r = shardGradient(model, job.episodes, job.bnMode);
+      const r = shardGradient(model, job.episodes, job.bnMode, { episodeConv: job.episodeConv });
       port.postMessage({ id: job.id, ok: true, ...r }, [r.gradient.buffer as ArrayBuffer, r.predicted.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, error: (err as Error).message, code: (err as { code?: string }).code });

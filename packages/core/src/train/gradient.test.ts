@@ -26,7 +26,7 @@ test('a shard split into passes gives the one-pass loss, gradient and prediction
   const model = createHyperTransformer(config, 3);
   const whole = shardGradientTensor(model, episodes, 'support');
   const tensorsBefore = tf.memory().numTensors;
-  const split = shardGradientTensor(model, episodes, 'support', 2 * EPISODE_PIXELS);
+  const split = shardGradientTensor(model, episodes, 'support', { maxPixels: 2 * EPISODE_PIXELS });
   assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'only the returned gradient is left');
   const [g1, g2] = [whole.gradient.dataSync(), split.gradient.dataSync()];
   const largest = Math.max(...Array.from(g1, Math.abs));

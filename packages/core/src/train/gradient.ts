@@ -1,7 +1,7 @@
 /** Loss, gradient and predictions of a shard of episodes (used in-process and by the workers). */
 import type { BnMode } from '../config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from '../episode.js';
-import { crossEntropy } from '../model/forward.js';
+import { type EpisodeConvForm, crossEntropy } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { tf } from '../tf.js';
 
@@ -23,6 +23,35 @@ export interface ShardGradient {
  */
 export const MAX_PASS_PIXELS = 5_000_000;
 
+export interface PassOptions {
+  /** Input pixels one pass may hold (default MAX_PASS_PIXELS). */
+  maxPixels?: number;
+  /** How the generated convs run (default: the backend's, forward.ts defaultEpisodeConv). */
+  episodeConv?: EpisodeConvForm;
+}
+
+/** Episodes that stack into one meta-batch share this: ways, support and query counts. */
+function shapeKey(e: Episode): string {
+  return `${e.ways}/${e.support.count}/${e.query.count}`;
+}
+
+/**
+ * The episodes grouped by shape (ways, support and query counts), groups in order of first
+ * appearance and episodes in their order: each group runs as one meta-batch, so a step costs a
+ * fixed number of kernel dispatches per distinct shape, not per episode. (Grouping, not padding
+ * with masks: a padded episode would change BatchNorm statistics and the transformer's input.)
+ */
+export function groupByShape(episodes: Episode[]): Episode[][] {
+  const groups = new Map<string, Episode[]>();
+  for (const e of episodes) {
+    const key = shapeKey(e);
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return [...groups.values()];
+}
+
 /** Consecutive groups of episodes, each within `maxPixels` (an episode larger than that is a group alone). */
 export function passesWithin(episodes: Episode[], maxPixels: number): Episode[][] {
   const passes: Episode[][] = [];
@@ -43,18 +72,21 @@ export function passesWithin(episodes: Episode[], maxPixels: number): Episode[][
 }
 
 /**
- * Loss, gradient (a tensor: the caller disposes) and predictions of a shard of episodes, in as many
- * passes as MAX_PASS_PIXELS needs. Over several passes the loss and gradient are the query-weighted
- * means of the passes' (each pass's loss is a mean over its queries): equal to one pass up to rounding.
+ * Loss, gradient (a tensor: the caller disposes) and predictions of a shard of episodes: one pass
+ * per shape group, or more where MAX_PASS_PIXELS needs them. Over several passes the loss and
+ * gradient are the query-weighted means of the passes' (each pass's loss is a mean over its
+ * queries): equal to one pass up to rounding. Predictions and labels come in pass order.
  */
 export function shardGradientTensor(
   model: EpisodicModel,
   episodes: Episode[],
   bnMode: BnMode,
-  maxPixels = MAX_PASS_PIXELS,
+  options: PassOptions = {},
 ): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
-  const passes = passesWithin(episodes, maxPixels);
-  if (passes.length === 1) return passGradient(model, episodes, bnMode);
+  const maxPixels = options.maxPixels ?? MAX_PASS_PIXELS;
+  const conv = options.episodeConv;
+  const passes = groupByShape(episodes).flatMap((group) => passesWithin(group, maxPixels));
+  if (passes.length === 1) return passGradient(model, passes[0] as Episode[], bnMode, conv);
   const queries = passes.map((p) => p.reduce((n, e) => n + e.query.count, 0));
   const all = queries.reduce((a, b) => a + b, 0);
   let gradient: tf.Tensor1D | null = null;
@@ -62,7 +94,7 @@ export function shardGradientTensor(
   const predicted: Int32Array[] = [];
   const labels: Int32Array[] = [];
   passes.forEach((pass, i) => {
-    const r = passGradient(model, pass, bnMode);
+    const r = passGradient(model, pass, bnMode, conv);
     const w = (queries[i] as number) / all;
     const previous: tf.Tensor1D | null = gradient;
     gradient = tf.tidy(() => (previous ? previous.add(r.gradient.mul(w)) : r.gradient.mul(w)) as tf.Tensor1D);
@@ -85,14 +117,14 @@ function concat(parts: Int32Array[]): Int32Array {
   return out;
 }
 
-/** One forward + backward pass over stacked episodes. */
-function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
+/** One forward + backward pass over stacked episodes (one shape). */
+function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, episodeConv: EpisodeConvForm | undefined): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
   const batch = stackEpisodes(model.config, episodes);
   try {
     let predicted = new Int32Array(0);
     const out = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const logits = model.queryLogits(model.views(), batch, { bnMode });
+        const logits = model.queryLogits(model.views(), batch, { bnMode, episodeConv });
         predicted = Int32Array.from(tf.argMax(logits, 2).dataSync());
         return crossEntropy(logits, batch.queryOneHot as tf.Tensor3D);
       }, [model.params]);
@@ -106,8 +138,8 @@ function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode)
   }
 }
 
-export function shardGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): ShardGradient {
-  const r = shardGradientTensor(model, episodes, bnMode);
+export function shardGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, options: PassOptions = {}): ShardGradient {
+  const r = shardGradientTensor(model, episodes, bnMode, options);
   const gradient = r.gradient.dataSync().slice() as Float32Array;
   r.gradient.dispose();
   return { ...r, gradient };

@@ -11,13 +11,15 @@
 import type { BnMode } from '../config.js';
 import { type TrainState, assertSameConfig, loadCheckpoint, modelFromState, saveCheckpoint } from '../checkpoint.js';
 import { currentBackend } from '../backend.js';
-import { type Episode, assertStackable, disposeMetaBatch, stackEpisodes } from '../episode.js';
-import { usageError } from '../errors.js';
+import { type Episode, disposeMetaBatch, stackEpisodes, validateEpisode } from '../episode.js';
+import { inputError, usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { estimateBnPrior } from '../model/bn-prior.js';
+import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
+import { splitIntoShards } from './shards.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
 import { WorkerPool } from './worker-pool.js';
 import { type LrSchedule, learningRate } from './schedule.js';
@@ -67,6 +69,12 @@ export interface TrainerOptions {
    * from `workers: 0` only by float rounding.
    */
   workers?: number;
+  /**
+   * How the per-episode generated convs run: 'batched' (a fixed number of kernel dispatches per
+   * step and episode shape, however many episodes) or 'per-episode'. Default: what the backend
+   * runs faster (forward.ts, defaultEpisodeConv).
+   */
+  episodeConv?: EpisodeConvForm;
 }
 
 export interface StepResult {
@@ -111,12 +119,18 @@ export class Trainer {
     return this.pool;
   }
 
-  /** One optimisation step on the given episodes (equal ways and sizes). */
+  /**
+   * One optimisation step on the given episodes. Their ways and sizes may differ: episodes of one
+   * shape run as one meta-batch (gradient.ts, groupByShape).
+   */
   async trainStep(episodes: Episode[]): Promise<StepResult> {
     const model = this.model;
     const bnMode = this.options.bnMode ?? 'support';
+    const episodeConv = this.options.episodeConv;
     const lr = learningRate(this.schedule, this.stepCount);
-    assertStackable(model.config, episodes); // before sharding: shards are checked one by one later
+    // Before sharding, so an error names the episode's index in the step.
+    if (episodes.length === 0) throw inputError('E_EPISODE_BATCH', 'a step needs at least one episode');
+    episodes.forEach((e, i) => validateEpisode(model.config, e, `episodes[${i}]`));
     const prior = this.options.bnPrior;
     if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
       // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
@@ -135,29 +149,37 @@ export class Trainer {
       total += labels.length;
     };
     if (!pool) {
-      const r = shardGradientTensor(model, episodes, bnMode);
+      const r = shardGradientTensor(model, episodes, bnMode, { episodeConv });
       gradient = r.gradient;
       loss = r.loss;
       count(r.predicted, r.queryLabels);
     } else {
-      const shardCount = Math.min(pool.size + 1, episodes.length);
-      const shards = Array.from({ length: shardCount }, (_, i) => episodes.slice(Math.floor((i * episodes.length) / shardCount), Math.floor(((i + 1) * episodes.length) / shardCount)));
-      const remote = pool.run(model.values(), shards.slice(1), bnMode, model.bnPrior);
-      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode);
-      const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
-      local.gradient.dispose();
+      const shards = splitIntoShards(episodes, pool.size + 1);
+      const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior });
+      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
+      let others: Awaited<(typeof remote)[number]>[];
+      try {
+        others = await Promise.all(remote);
+      } catch (err) {
+        local.gradient.dispose();
+        throw err;
+      }
+      const results = [local, ...others];
       // Mean over all queries = query-weighted mean of the shard means, summed in shard order.
+      // On the backend (SIMD on wasm): a JS loop over the 0.84M floats per shard is serial time
+      // on the main thread that the second core cannot share.
       const queries = results.map((r) => r.queryLabels.length);
       const all = queries.reduce((a, b) => a + b, 0);
-      const combined = new Float32Array(model.layout.total);
-      results.forEach((r, i) => {
-        const w = (queries[i] as number) / all;
-        const g = r.gradient;
-        for (let j = 0; j < combined.length; j++) combined[j] = (combined[j] as number) + w * (g[j] as number);
+      gradient = tf.tidy(() => {
+        let sum = tf.mul(local.gradient, (queries[0] as number) / all);
+        others.forEach((r, i) => {
+          sum = tf.add(sum, tf.mul(tf.tensor1d(r.gradient), (queries[i + 1] as number) / all));
+        });
+        return sum as tf.Tensor1D;
       });
+      local.gradient.dispose();
       loss = results.reduce((a, r, i) => a + (r.loss * (queries[i] as number)) / all, 0);
       results.forEach((r) => count(r.predicted, r.queryLabels));
-      gradient = tf.tensor1d(combined);
     }
     let gradNorm = 0;
     tf.tidy(() => {

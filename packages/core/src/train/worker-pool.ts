@@ -4,15 +4,28 @@
  * step are split into shards; the main thread computes one shard while each worker computes
  * another, and the gradients are averaged (weighted by query count) in a fixed order, so results
  * stay deterministic.
+ *
+ * The parameters (3.4 MB for the 8-channel model) reach the workers through one SharedArrayBuffer
+ * that the main thread overwrites before each step, not a structured-clone copy per worker and
+ * step. It is never written while a job runs: the next step starts after every worker replied.
  */
 import { Worker } from 'node:worker_threads';
 import type { BnMode } from '../config.js';
 import type { Episode } from '../episode.js';
 import { HypertxError, internalError } from '../errors.js';
 import type { BnPrior } from '../model/bn-prior.js';
+import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import type { ShardGradient } from './gradient.js';
 import type { WorkerInit, WorkerJob } from './grad-worker.js';
+
+/** What every shard of a step is computed with, besides the parameters. */
+export interface ShardSettings {
+  bnMode: BnMode;
+  /** Undefined: each thread's backend default. */
+  episodeConv: EpisodeConvForm | undefined;
+  bnPrior: BnPrior | null;
+}
 
 interface Pending {
   resolve: (r: ShardGradient) => void;
@@ -55,12 +68,12 @@ class GradientWorker {
     });
   }
 
-  run(params: Float32Array, episodes: Episode[], bnMode: BnMode, bnPrior: BnPrior | null): Promise<ShardGradient> {
+  run(episodes: Episode[], settings: ShardSettings): Promise<ShardGradient> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      const job: WorkerJob = { id, params, episodes, bnMode, bnPrior };
+      const job: WorkerJob = { id, episodes, ...settings };
       this.worker.postMessage(job);
     });
   }
@@ -71,10 +84,14 @@ class GradientWorker {
 }
 
 export class WorkerPool {
-  private constructor(private readonly workers: GradientWorker[]) {}
+  private constructor(
+    private readonly workers: GradientWorker[],
+    private readonly params: Float32Array,
+  ) {}
 
   static async start(model: EpisodicModel, count: number, backend: string): Promise<WorkerPool> {
-    const params = model.values();
+    const params = new Float32Array(new SharedArrayBuffer(model.layout.total * Float32Array.BYTES_PER_ELEMENT));
+    params.set(model.params.dataSync() as Float32Array);
     const workers = Array.from({ length: count }, () => new GradientWorker({ kind: model.kind, config: model.config, backend, params }));
     try {
       await Promise.all(workers.map((w) => w.ready));
@@ -82,16 +99,20 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new WorkerPool(workers);
+    return new WorkerPool(workers, params);
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  /** Starts shard i on worker i (shards.length ≤ size). */
-  run(params: Float32Array, shards: Episode[][], bnMode: BnMode, bnPrior: BnPrior | null): Promise<ShardGradient>[] {
-    return shards.map((episodes, i) => (this.workers[i] as GradientWorker).run(params, episodes, bnMode, bnPrior));
+  /**
+   * Starts shard i on worker i (shards.length ≤ size) with these parameters. Call again only after
+   * every promise of the previous call settled: the workers read the parameters while they run.
+   */
+  run(params: Float32Array, shards: Episode[][], settings: ShardSettings): Promise<ShardGradient>[] {
+    this.params.set(params);
+    return shards.map((episodes, i) => (this.workers[i] as GradientWorker).run(episodes, settings));
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,8 @@ export interface RunOptions {
   /** Start a new run from these weights (a .hxmodel/.hxckpt of the same config) instead of a random init. */
   init?: string;
   onProgress?: ProgressCallback;
+  /** Threads per step (main + workers; default 1). */
+  threads?: number;
   /** Checked between steps: once aborted, the run saves a checkpoint and returns with `stopped: true`. */
   signal?: AbortSignal;
 }
@@ -107,6 +109,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     bnMode: recipe.bnMode,
     ...(recipe.bnPrior ? { bnPrior: recipe.bnPrior } : {}),
     metadata: { recipe: recipe.name },
+    workers: (options.threads ?? 1) - 1,
   };
   const trainer = resuming
     ? await Trainer.resume(files.checkpoint, trainerOptions, config)

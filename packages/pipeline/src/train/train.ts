@@ -27,6 +27,12 @@ export interface TrainOptions {
   init?: string;
   seed?: number;
   backend?: BackendChoice;
+  /**
+   * Threads that compute each step's episodes (default 1): the main thread plus `threads − 1`
+   * worker threads (data-parallel, docs/training.md "Using every core"). Results differ from one
+   * thread by float rounding only.
+   */
+  threads?: number;
   /** Once aborted, the run saves a checkpoint after the current step and resolves with `stopped: true`. */
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
@@ -39,6 +45,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new HypertxError('E_USAGE', `steps must be a whole number ≥ 1, got ${options.steps}`, { kind: 'usage' });
   }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new HypertxError('E_USAGE', `threads must be a whole number ≥ 1, got ${options.threads}`, { kind: 'usage', hint: 'use --threads 2 on a 2-core machine' });
+  }
   const core = await import('@hypertx/core');
   if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto');
   const { runTraining } = await import('./run-training.js');
@@ -50,6 +59,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seed: options.seed ?? 0,
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.init !== undefined ? { init: options.init } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
