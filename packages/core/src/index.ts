@@ -33,3 +33,5 @@ export { describeSupport, checkSupport, type SupportDescription } from './accept
 export { tf } from './tf.js';
 export { predict, type Prediction } from './predict.js';
 export { selfLabel } from './self-label.js';
+export { readAhead, readsAsync } from './read.js';
+export { adapterLabel, type GpuAdapterDescription } from './webgpu.js';

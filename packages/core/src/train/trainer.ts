@@ -16,6 +16,7 @@ import { usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { estimateBnPrior } from '../model/bn-prior.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
+import { readAhead } from '../read.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
@@ -135,7 +136,7 @@ export class Trainer {
       total += labels.length;
     };
     if (!pool) {
-      const r = shardGradientTensor(model, episodes, bnMode);
+      const r = await shardGradientTensor(model, episodes, bnMode);
       gradient = r.gradient;
       loss = r.loss;
       count(r.predicted, r.queryLabels);
@@ -143,7 +144,8 @@ export class Trainer {
       const shardCount = Math.min(pool.size + 1, episodes.length);
       const shards = Array.from({ length: shardCount }, (_, i) => episodes.slice(Math.floor((i * episodes.length) / shardCount), Math.floor(((i + 1) * episodes.length) / shardCount)));
       const remote = pool.run(model.values(), shards.slice(1), bnMode, model.bnPrior);
-      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode);
+      const local = await shardGradientTensor(model, shards[0] as Episode[], bnMode);
+      await readAhead([local.gradient]);
       const results = [{ ...local, gradient: local.gradient.dataSync() as Float32Array }, ...(await Promise.all(remote))];
       local.gradient.dispose();
       // Mean over all queries = query-weighted mean of the shard means, summed in shard order.
@@ -159,13 +161,10 @@ export class Trainer {
       results.forEach((r) => count(r.predicted, r.queryLabels));
       gradient = tf.tensor1d(combined);
     }
-    let gradNorm = 0;
-    tf.tidy(() => {
-      const clipped = clipByGlobalNorm(gradient, this.options.clipNorm);
-      gradNorm = clipped.norm;
-      this.optimizer.apply(model.params, clipped.grad, lr);
-    });
-    gradient.dispose();
+    const clipped = await clipByGlobalNorm(gradient, this.options.clipNorm);
+    const gradNorm = clipped.norm;
+    this.optimizer.apply(model.params, clipped.grad, lr);
+    tf.dispose(clipped.grad === gradient ? [gradient] : [gradient, clipped.grad]);
     this.stepCount += 1;
     model.markChanged();
     if (prior && this.stepCount % prior.every === 0) this.refreshBnPrior();
@@ -184,7 +183,7 @@ export class Trainer {
       const stepMs = performance.now() - t0;
       onProgress?.({ step: this.stepCount, totalSteps, ...last, episodes: episodes.length, stepMs, episodesPerSecond: (episodes.length * 1000) / stepMs, numTensors: tf.memory().numTensors });
       if (evaluation && this.stepCount % evaluation.every === 0) {
-        const r = evaluate(this.model, evaluation.episodes(), { bnMode: evaluation.bnMode ?? 'support' });
+        const r = await evaluate(this.model, evaluation.episodes(), { bnMode: evaluation.bnMode ?? 'support' });
         evaluation.onResult?.({ ...r, step: this.stepCount });
       }
       if (checkpoint && (this.stepCount % checkpoint.every === 0 || this.stepCount === totalSteps)) await this.save(checkpoint.path);
@@ -233,6 +232,7 @@ export class Trainer {
   }
 
   async save(path: string): Promise<void> {
+    await readAhead([this.model.params, ...this.optimizer.slotTensors()]); // state() reads them synchronously
     await saveCheckpoint(path, this.state());
   }
 

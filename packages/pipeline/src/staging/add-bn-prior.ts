@@ -78,7 +78,7 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
       options.onProgress?.({ type: 'stage', task: 'bn-prior', message: `${shape}: weight ${w}` });
       if (w === 0) model.bnPrior = null;
       else estimate(w);
-      const r = core.evaluate(model as EpisodicModel, episodes, { bnMode: 'support' });
+      const r = await core.evaluate(model as EpisodicModel, episodes, { bnMode: 'support' });
       sweep.push({ shape, weight: w, mean: r.mean, ci95: r.ci95 });
     }
   }

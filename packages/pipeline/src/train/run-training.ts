@@ -139,7 +139,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
       }
       if (step % recipe.validation.every === 0 || step === steps) {
         options.onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
-        const v = evaluate(trainer.model, validation, { bnMode: 'support' });
+        const v = await evaluate(trainer.model, validation, { bnMode: 'support' });
         const isBest = !best || v.mean > best.mean;
         if (isBest) {
           best = { step, mean: v.mean, ci95: v.ci95 };
