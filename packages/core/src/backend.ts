@@ -1,8 +1,8 @@
 /**
  * Backend selection with fallback and one aggregated error (like onnxruntime's JS API).
  *
- * `auto` tries, in this order: `webgpu` on a hardware GPU adapter (Dawn, webgpu.ts; never a
- * software one), the native TensorFlow backend from `@tensorflow/tfjs-node-gpu`, then
+ * `auto` tries, in this order: for training only, `webgpu` on a hardware GPU adapter (Dawn,
+ * webgpu.ts; never a software one); the native TensorFlow backend from `@tensorflow/tfjs-node-gpu`, then
  * `@tensorflow/tfjs-node` (optional peers, loaded by non-literal dynamic import), then `wasm`
  * (SIMD, single-threaded in Node), then `cpu` (pure JS, slow). An explicit `webgpu` takes any
  * adapter, SwiftShader included (the tests run on it).
@@ -72,18 +72,27 @@ async function activate(entry: BackendEntry, auto: boolean): Promise<string> {
 
 let current: BackendInfo | null = null;
 
+export interface InitBackendOptions {
+  /**
+   * The work is training: `auto` tries webgpu first. Otherwise `auto` leaves it out: generation
+   * and prediction read their results synchronously, which WebGPU cannot, and one episode's
+   * forward pass gains nothing from a GPU.
+   */
+  training?: boolean;
+}
+
 /**
  * Selects and initialises a backend. With `auto`, the first in `BACKENDS` order that works; with
  * an explicit name, that one only. Throws one HypertxError (code E_BACKEND_UNAVAILABLE) listing
  * every backend tried and why each failed.
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
   const known = BACKENDS.map((e) => e.name);
   if (choice !== 'auto' && !known.includes(choice)) {
     throw new HypertxError('E_BACKEND_UNKNOWN', `unknown backend "${String(choice)}"`, { kind: 'usage', hint: `use auto, ${known.join(', ')}` });
   }
   tf.enableProdMode(); // also silences the "install tfjs-node" banner of the cpu backend
-  const candidates = choice === 'auto' ? BACKENDS : BACKENDS.filter((e) => e.name === choice);
+  const candidates = choice === 'auto' ? BACKENDS.filter((e) => e.name !== 'webgpu' || options.training) : BACKENDS.filter((e) => e.name === choice);
   const skipped: BackendInfo['skipped'] = [];
   for (const entry of candidates) {
     try {

@@ -7,7 +7,9 @@
  * Both packages are optional peers, loaded on first use by non-literal specifiers (tsc must not
  * resolve them, and users who train on the CPU never install them).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { HypertxError } from './errors.js';
 import { tf } from './tf.js';
 
@@ -69,6 +71,24 @@ async function importOptional(pkg: string): Promise<Record<string, unknown>> {
   }
 }
 
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/**
+ * Linux: whether the dynamic linker can find the Vulkan loader (LD_LIBRARY_PATH, the ld.so cache,
+ * or beside dawn.node, where Dawn also looks). Checked before Dawn starts, because Dawn prints a
+ * warning of its own on stderr when it cannot load it.
+ */
+function vulkanLoaderFound(dawnFolder: string): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean), dawnFolder];
+  if (dirs.some((d) => existsSync(join(d, VULKAN_LOADER)))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes(VULKAN_LOADER);
+  } catch {
+    return ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'].some((d) => existsSync(join(d, VULKAN_LOADER)));
+  }
+}
+
 let loaded: GpuAdapterDescription | null = null;
 
 /**
@@ -81,6 +101,10 @@ export async function loadWebGpu(hardwareOnly: boolean): Promise<GpuAdapterDescr
     return loaded;
   }
   const dawn = await importOptional('webgpu');
+  const dawnFolder = join(dirname(require.resolve('webgpu' as string)), 'dist', `${process.platform}-${process.arch}`);
+  if (!vulkanLoaderFound(dawnFolder)) {
+    throw new Error(`no Vulkan loader (${VULKAN_LOADER}) on this machine, which Dawn needs to reach a GPU: install it (Debian: apt-get install libvulkan1) with the GPU's Vulkan driver`);
+  }
   const create = dawn['create'] as (options: string[]) => GpuLike;
   const globals = dawn['globals'] as Record<string, unknown>;
   // Vulkan's loader may want a runtime folder; Dawn only needs the variable to be set.

@@ -121,8 +121,8 @@ export class Trainer {
     const prior = this.options.bnPrior;
     if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
       // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
-      this.refreshBnPrior();
-      this.refreshBnPrior();
+      await this.refreshBnPrior();
+      await this.refreshBnPrior();
     }
     const pool = episodes.length > 1 ? await this.workerPool() : null;
     let gradient: tf.Tensor1D;
@@ -167,7 +167,7 @@ export class Trainer {
     tf.dispose(clipped.grad === gradient ? [gradient] : [gradient, clipped.grad]);
     this.stepCount += 1;
     model.markChanged();
-    if (prior && this.stepCount % prior.every === 0) this.refreshBnPrior();
+    if (prior && this.stepCount % prior.every === 0) await this.refreshBnPrior();
     return { loss, accuracy: right / total, gradNorm, lr };
   }
 
@@ -194,7 +194,7 @@ export class Trainer {
   }
 
   /** Re-estimates the model's BatchNorm prior from training support sets (options.bnPrior). */
-  refreshBnPrior(): void {
+  async refreshBnPrior(): Promise<void> {
     const options = this.options.bnPrior;
     if (!options) return;
     const { model, stepCount } = this;
@@ -214,7 +214,7 @@ export class Trainer {
         }
       }
     }
-    model.bnPrior = estimateBnPrior(model, supportSets(), options.weight);
+    model.bnPrior = await estimateBnPrior(model, supportSets(), options.weight);
   }
 
   state(): TrainState {

@@ -40,7 +40,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new HypertxError('E_USAGE', `steps must be a whole number ≥ 1, got ${options.steps}`, { kind: 'usage' });
   }
   const core = await import('@hypertx/core');
-  if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto');
+  if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto', { training: true });
   const { runTraining } = await import('./run-training.js');
   return runTraining({
     recipe,
