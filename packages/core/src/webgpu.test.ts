@@ -16,7 +16,7 @@ import { adapterLabel, describeAdapter } from './webgpu.js';
 
 const MAIN = fileURLToPath(new URL('./test-support/backend-parity-main.js', import.meta.url));
 
-test('webgpu on SwiftShader matches wasm: loss, gradients and generated weights (all-layers and logits-only, 1- and 5-shot, unlabelled images), SGD steps, checkpoints resumed across backends', async () => {
+test('webgpu on SwiftShader matches wasm: loss, gradients, generated weights, evaluation, BatchNorm prior (all-layers and logits-only, 1- and 5-shot, unlabelled images), SGD steps, checkpoints resumed across backends', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hypertx-webgpu-'));
   try {
     const env = swiftShaderEnv(process.env, dir);
@@ -28,7 +28,7 @@ test('webgpu on SwiftShader matches wasm: loss, gradients and generated weights 
     assert.ok(report, `the parity run wrote no report (exit ${result.code}): ${result.stderr.slice(-2000)}`);
     assert.match(report.candidate, /^webgpu on SwiftShader/);
     assert.equal(report.reference, 'wasm');
-    assert.ok(report.comparisons.length >= 39, `${report.comparisons.length} comparisons`);
+    assert.ok(report.comparisons.length >= 51, `${report.comparisons.length} comparisons`);
     const failed = report.comparisons.filter((c) => !c.ok).map((c) => `${c.name}: max |Δ| ${c.maxDiff} of ${c.scale}`);
     assert.deepEqual(failed, [], `beyond the relative tolerance ${report.tolerance}`);
     assert.equal(result.code, 0, result.stderr.slice(-2000));

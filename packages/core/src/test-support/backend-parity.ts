@@ -1,7 +1,7 @@
 /**
  * Backend parity: the same fixed episodes on a reference backend (wasm) and a candidate (webgpu)
- * give the same loss and gradients, generated weights, training updates, and checkpoints that
- * resume across the two. Runs in one process (backends switch with initBackend) and returns plain
+ * give the same loss and gradients, generated weights, evaluation losses, BatchNorm priors and
+ * training updates, and checkpoints resume across the two. Runs in one process (backends switch with initBackend) and returns plain
  * numbers; the tests and tools/gpu decide what passes.
  *
  * Shapes are chosen so the cases share GPU pipelines (compiling one costs ~0.3 s on SwiftShader):
@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { type BackendChoice, describeBackend, initBackend } from '../backend.js';
 import type { HyperTransformerConfig } from '../config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from '../episode.js';
+import { scoreBatch } from '../evaluate.js';
+import { estimateBnPrior } from '../model/bn-prior.js';
 import { forward } from '../model/forward.js';
 import { createHyperTransformer } from '../model/hypertransformer.js';
 import { makeSyntheticEpisode } from '../synthetic.js';
@@ -63,7 +65,7 @@ function cases(): ModelCase[] {
 
 type Values = Record<string, Float32Array>;
 
-/** Loss and gradient of each case's meta-batch (training mode), and the generated weights (inference mode). */
+/** Loss and gradient of each case's meta-batch (training mode); generated weights, evaluation losses and a BatchNorm prior (inference mode). */
 async function modelOutputs(c: ModelCase): Promise<Values> {
   const model = createHyperTransformer(c.config, 11);
   const out: Values = {};
@@ -83,6 +85,10 @@ async function modelOutputs(c: ModelCase): Promise<Values> {
   });
   for (const [name, t] of generated) out[`generated ${name}`] = (await t.data()) as Float32Array;
   tf.dispose(generated.map(([, t]) => t));
+  out['evaluation losses'] = Float32Array.from((await scoreBatch(model, c.episodes, 'support')).losses);
+  const prior = await estimateBnPrior(model, [batch], 10);
+  out['BatchNorm prior means'] = Float32Array.from(prior.mean.flatMap((m) => Array.from(m)));
+  out['BatchNorm prior variances'] = Float32Array.from(prior.variance.flatMap((v) => Array.from(v)));
   disposeMetaBatch(batch);
   model.dispose();
   return out;

@@ -10,6 +10,7 @@ import {
   Trainer,
   assertSameConfig,
   currentBackend,
+  describeBackend,
   createHyperTransformer,
   loadCheckpoint,
   modelFromState,
@@ -106,7 +107,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   options.onProgress?.({
     type: 'train-start',
     task: 'train',
-    backend: currentBackend()?.name ?? 'unknown',
+    backend: describeBackend(currentBackend()), // e.g. `webgpu on NVIDIA H200 (nvidia hopper)`: the adapter too
     step: trainer.step,
     steps,
     resumed: resuming,
