@@ -16,7 +16,7 @@ import { usageError } from '../errors.js';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { estimateBnPrior } from '../model/bn-prior.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
-import { readAhead } from '../read.js';
+import { readAhead, readsAsync } from '../read.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
@@ -108,6 +108,9 @@ export class Trainer {
   private async workerPool(): Promise<WorkerPool | null> {
     const count = this.options.workers ?? 0;
     if (count <= 0) return null;
+    if (readsAsync()) {
+      throw usageError('E_TRAIN_WORKERS', `workers: ${count} needs a CPU backend: worker threads are replicas on wasm or tfjs-node, not on ${tf.getBackend()}`, { hint: 'use workers: 0 on a GPU (the device runs the whole step)' });
+    }
     this.pool ??= await WorkerPool.start(this.model, count, currentBackend()?.tfBackend ?? tf.getBackend());
     return this.pool;
   }
