@@ -58,7 +58,7 @@ async function rate(T) {
       rates.push((T * 1000) / (performance.now() - s0));
       losses.push(r.loss);
     }
-    return { episodesPerStep: T, steps: rates.length, warmupMs: Math.round(warmupMs), medianEpisodesPerSecond: Math.round(median(rates) * 10) / 10, firstLoss: losses[0], lastLoss: losses.at(-1), tensors: tf.memory().numTensors };
+    return { episodesPerStep: T, steps: rates.length, warmupMs: Math.round(warmupMs), medianEpisodesPerSecond: Number(median(rates).toPrecision(3)), medianStepMs: Math.round(median(rates.map((r) => (T * 1000) / r))), firstLoss: losses[0], lastLoss: losses.at(-1), tensors: tf.memory().numTensors };
   } finally {
     trainer.model.dispose();
     await trainer.close();
