@@ -113,8 +113,8 @@ export async function loadWebGpu(hardwareOnly: boolean): Promise<GpuAdapterDescr
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new Error(
-      'Dawn found no WebGPU adapter: it needs the Vulkan loader libvulkan.so.1 (Debian: apt-get install libvulkan1) and a Vulkan driver ' +
-        "(NVIDIA's comes with the driver; check with vulkaninfo --summary)",
+      "Dawn found no WebGPU adapter: the Vulkan loader found no usable driver (NVIDIA's Vulkan driver comes with the GPU driver; " +
+        'in a container NVIDIA_DRIVER_CAPABILITIES must include graphics; check with vulkaninfo --summary)',
     );
   }
   const description = describeAdapter(adapter.info ?? {});
