@@ -29,10 +29,10 @@ const trainer = new Trainer(model, {
     }
   },
 });
-const before = evaluate(model, testEpisodes, { bnMode: 'support' }).mean;
+const before = (await evaluate(model, testEpisodes, { bnMode: 'support' })).mean;
 await trainer.run(steps);
 await trainer.close();
-const after = evaluate(model, testEpisodes, { bnMode: 'support' }).mean;
+const after = (await evaluate(model, testEpisodes, { bnMode: 'support' })).mean;
 console.log(`accuracy:  ${before.toFixed(2)} → ${after.toFixed(2)} on 20 held-out 5-way 1-shot episodes`);
 
 // A support set (pixels normalised as the model was trained, NHWC; label -1 = unlabelled) → a standalone CNN.

@@ -264,7 +264,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 function backendOption(): Option {
-  return new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'gpu', 'node', 'wasm', 'cpu']).default('auto');
+  return new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'webgpu', 'gpu', 'node', 'wasm', 'cpu']).default('auto');
 }
 
 /** Every command that decodes image files takes the same pixel limit (the library's `maxInputPixels`). */

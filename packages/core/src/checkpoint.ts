@@ -25,6 +25,7 @@ import { makeLayout, paramSpecs } from './model/params.js';
 import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
+import { readAhead } from './read.js';
 import { assembleSealed, checkSeal, readInputFile, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
@@ -267,6 +268,7 @@ export function modelFromState(state: TrainState): EpisodicModel {
 
 /** Saves weights only (a model file for generation; `optimizer: null`). */
 export async function saveModel(path: string, model: EpisodicModel, metadata?: Record<string, string>): Promise<void> {
+  await readAhead([model.params]); // values() reads synchronously
   await saveCheckpoint(path, {
     kind: model.kind,
     config: model.config,

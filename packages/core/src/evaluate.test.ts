@@ -20,7 +20,7 @@ test('evaluate returns one accuracy per episode (varying ways) and a Trainer eva
   const config = tinyConfig();
   const model = createHyperTransformer(config, 1);
   const episodes = [2, 3, 4].map((ways, i) => makeSyntheticEpisode(config, { ways, shots: 1, queriesPerClass: 2, seed: i }));
-  const r = evaluate(model, episodes, { bnMode: 'support' });
+  const r = await evaluate(model, episodes, { bnMode: 'support' });
   assert.equal(r.accuracies.length, 3);
   assert.ok(r.accuracies.every((a) => a >= 0 && a <= 1));
   assert.ok(r.losses.every(Number.isFinite));

@@ -2,6 +2,7 @@
 import type { BnMode } from './config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
+import { readAhead } from './read.js';
 import { tf } from './tf.js';
 
 export interface EvaluationResult {
@@ -28,37 +29,40 @@ export function meanAndCi95(values: number[]): { mean: number; ci95: number } {
 }
 
 /** Logits, loss and accuracy of one meta-batch (no gradients). */
-export function scoreBatch(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): { accuracies: number[]; losses: number[] } {
+export async function scoreBatch(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): Promise<{ accuracies: number[]; losses: number[] }> {
   const batch = stackEpisodes(model.config, episodes);
   try {
-    return tf.tidy(() => {
+    const [predictedTensor, lossTensor] = tf.tidy(() => {
       const logits = model.queryLogits(model.inferenceViews(), batch, { bnMode });
-      const T = batch.episodes;
-      const Q = batch.query;
-      const predicted = tf.argMax(logits, 2).dataSync();
       const logp = tf.logSoftmax(logits);
-      const perEpisodeLoss = tf.neg(tf.mean(tf.sum(tf.mul(batch.queryOneHot as tf.Tensor3D, logp), 2), 1)).dataSync();
-      const accuracies: number[] = [];
-      const losses: number[] = [];
-      for (let t = 0; t < T; t++) {
-        let right = 0;
-        for (let q = 0; q < Q; q++) if (predicted[t * Q + q] === batch.queryLabels[t * Q + q]) right++;
-        accuracies.push(right / Q);
-        losses.push(perEpisodeLoss[t] as number);
-      }
-      return { accuracies, losses };
+      return [tf.argMax(logits, 2), tf.neg(tf.mean(tf.sum(tf.mul(batch.queryOneHot as tf.Tensor3D, logp), 2), 1))];
     });
+    await readAhead([predictedTensor, lossTensor]); // webgpu reads back asynchronously only
+    const predicted = predictedTensor.dataSync();
+    const perEpisodeLoss = lossTensor.dataSync();
+    tf.dispose([predictedTensor, lossTensor]);
+    const T = batch.episodes;
+    const Q = batch.query;
+    const accuracies: number[] = [];
+    const losses: number[] = [];
+    for (let t = 0; t < T; t++) {
+      let right = 0;
+      for (let q = 0; q < Q; q++) if (predicted[t * Q + q] === batch.queryLabels[t * Q + q]) right++;
+      accuracies.push(right / Q);
+      losses.push(perEpisodeLoss[t] as number);
+    }
+    return { accuracies, losses };
   } finally {
     disposeMetaBatch(batch);
   }
 }
 
 /** Evaluates episodes one by one (they may differ in ways and sizes). */
-export function evaluate(model: EpisodicModel, episodes: Iterable<Episode>, options: EvaluateOptions = {}): EvaluationResult {
+export async function evaluate(model: EpisodicModel, episodes: Iterable<Episode>, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const accuracies: number[] = [];
   const losses: number[] = [];
   for (const episode of episodes) {
-    const r = scoreBatch(model, [episode], options.bnMode ?? 'support');
+    const r = await scoreBatch(model, [episode], options.bnMode ?? 'support');
     accuracies.push(...r.accuracies);
     losses.push(...r.losses);
   }

@@ -35,3 +35,5 @@ export { tf } from './tf.js';
 export { startDispatchCount, countDispatches, type DispatchCount, type DispatchCounter } from './dispatches.js';
 export { predict, type Prediction } from './predict.js';
 export { selfLabel } from './self-label.js';
+export { readAhead, readsAsync } from './read.js';
+export { adapterLabel, type GpuAdapterDescription } from './webgpu.js';

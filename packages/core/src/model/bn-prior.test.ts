@@ -74,12 +74,12 @@ test('2-way 1-shot: without a prior the last block normalises every feature to �
   assert.ok(Math.abs(blended[2]! - blended[5]!) > 2, `channel 2: ${blended[2]} vs ${blended[5]}`);
 });
 
-test('weight 0 is support statistics alone; a huge weight is the population statistics alone', () => {
+test('weight 0 is support statistics alone; a huge weight is the population statistics alone', async () => {
   const model = createHyperTransformer(config, 4);
   const e = episode(3, 2, 9);
   const plain = lastBlockSupport(model, e);
   const sets = [0, 1, 2].map((i) => stackEpisodes(config, [episode(4, 2, 200 + i)]));
-  const prior = estimateBnPrior(model, sets, 0);
+  const prior = await estimateBnPrior(model, sets, 0);
   sets.forEach(disposeMetaBatch);
   model.bnPrior = prior;
   assert.deepEqual(lastBlockSupport(model, e), plain);
@@ -91,12 +91,12 @@ test('weight 0 is support statistics alone; a huge weight is the population stat
   model.dispose();
 });
 
-test('estimateBnPrior combines support sets by the law of total variance', () => {
+test('estimateBnPrior combines support sets by the law of total variance', async () => {
   const model = createProtoNet(config, 2);
   const a = stackEpisodes(config, [episode(3, 2, 31)]);
   const b = stackEpisodes(config, [episode(3, 2, 32)]);
   const stats = [a, b].map((x) => tf.tidy(() => model.bnStatistics(x).map((s) => ({ m: s.mean.dataSync().slice(), v: s.variance.dataSync().slice() }))));
-  const prior = estimateBnPrior(model, [a, b], 10);
+  const prior = await estimateBnPrior(model, [a, b], 10);
   for (let l = 0; l < 3; l++) {
     const [sa, sb] = [stats[0]![l]!, stats[1]![l]!];
     sa.m.forEach((ma, c) => {
@@ -112,10 +112,10 @@ test('estimateBnPrior combines support sets by the law of total variance', () =>
   model.dispose();
 });
 
-test('the exported CNN freezes the blended statistics: runReference ≡ TF.js forward with the prior', () => {
+test('the exported CNN freezes the blended statistics: runReference ≡ TF.js forward with the prior', async () => {
   const model = createHyperTransformer(config, 6);
   const sets = [0, 1, 2, 3].map((i) => stackEpisodes(config, [episode(4, 2, 300 + i)]));
-  model.bnPrior = estimateBnPrior(model, sets, 30);
+  model.bnPrior = await estimateBnPrior(model, sets, 30);
   sets.forEach(disposeMetaBatch);
   const e = episode(2, 1, 77);
   const raw = e.query.pixels.map((v) => (v + 1) * 128);
@@ -130,11 +130,11 @@ test('the exported CNN freezes the blended statistics: runReference ≡ TF.js fo
   model.dispose();
 });
 
-test('the prior survives a checkpoint round trip and changes the model id', () => {
+test('the prior survives a checkpoint round trip and changes the model id', async () => {
   const model = createHyperTransformer(config, 7);
   const idBefore = model.id();
   const sets = [stackEpisodes(config, [episode(3, 1, 400)])];
-  model.bnPrior = estimateBnPrior(model, sets, 12);
+  model.bnPrior = await estimateBnPrior(model, sets, 12);
   sets.forEach(disposeMetaBatch);
   assert.notEqual(model.id(), idBefore);
   const bytes = encodeCheckpoint({ kind: model.kind, config, params: model.values(), step: 0, rng: { seed: 0 }, optimizer: null, bnPrior: model.bnPrior });

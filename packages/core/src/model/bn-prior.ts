@@ -11,6 +11,7 @@
  * only the frozen constants differ.
  */
 import type { MetaBatch } from '../episode.js';
+import { readAhead } from '../read.js';
 import { tf } from '../tf.js';
 
 export interface BnPrior {
@@ -60,12 +61,15 @@ export interface HasBnStatistics {
  * the law of total variance, each support set counting once. Pass many varied support sets
  * (training episodes; queries are ignored).
  */
-export function estimateBnPrior(model: HasBnStatistics, batches: Iterable<MetaBatch>, weight: number): BnPrior {
+export async function estimateBnPrior(model: HasBnStatistics, batches: Iterable<MetaBatch>, weight: number): Promise<BnPrior> {
   let sums: Float64Array[] = [];
   let squares: Float64Array[] = [];
   let count = 0;
   for (const batch of batches) {
-    const stats = tf.tidy(() => model.bnStatistics(batch).map((s) => ({ mean: s.mean.arraySync(), variance: s.variance.arraySync() })));
+    const tensors = tf.tidy(() => model.bnStatistics(batch).flatMap((s) => [s.mean, s.variance]));
+    await readAhead(tensors); // webgpu reads back asynchronously only
+    const stats = Array.from({ length: tensors.length / 2 }, (_, l) => ({ mean: (tensors[2 * l] as tf.Tensor2D).arraySync(), variance: (tensors[2 * l + 1] as tf.Tensor2D).arraySync() }));
+    tf.dispose(tensors);
     if (sums.length === 0) {
       sums = stats.map((s) => new Float64Array((s.mean[0] as number[]).length));
       squares = stats.map((s) => new Float64Array((s.mean[0] as number[]).length));

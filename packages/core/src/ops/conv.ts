@@ -60,7 +60,9 @@ const gatherIndexCache = new Map<string, tf.Tensor1D>();
 
 /** Rows of `[k·k + 1, ·]` (the last row is zeros) that build the sub-pixel kernel. */
 function subPixelIndex(k: number, s: number): tf.Tensor1D {
-  const key = `${k}:${s}`;
+  // Per backend: a cached tensor used on another backend would move there, and moving it back
+  // off webgpu needs a synchronous read, which webgpu cannot do.
+  const key = `${tf.getBackend()}:${k}:${s}`;
   let t = gatherIndexCache.get(key);
   if (!t) {
     const L = Math.ceil(k / s);

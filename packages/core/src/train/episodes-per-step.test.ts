@@ -47,10 +47,10 @@ test('per-episode: dispatches grow with the episodes (what the batched form remo
   assert.ok(thirtyTwo > eight + 24 * 10, `${eight} at 8 episodes, ${thirtyTwo} at 32`);
 });
 
-test('the batched path gives the per-episode loss, gradient and predictions (max |Δgrad| ≤ 1e-5 of the largest component)', () => {
+test('the batched path gives the per-episode loss, gradient and predictions (max |Δgrad| ≤ 1e-5 of the largest component)', async () => {
   const model = createHyperTransformer(config, 3);
   const episodes = mixed(6, 10);
-  const [a, b] = (['batched', 'per-episode'] as const).map((episodeConv) => shardGradientTensor(model, episodes, 'support', { episodeConv }));
+  const [a, b] = await Promise.all((['batched', 'per-episode'] as const).map((episodeConv) => shardGradientTensor(model, episodes, 'support', { episodeConv })));
   const [ga, gb] = [a!.gradient.dataSync(), b!.gradient.dataSync()];
   const largest = Math.max(...Array.from(gb, Math.abs));
   assert.ok(largest > 1e-2, 'the gradient is not trivially small');
@@ -61,12 +61,13 @@ test('the batched path gives the per-episode loss, gradient and predictions (max
   model.dispose();
 });
 
-test('episodes of different shapes in one step: grouped by shape, the same as each episode alone weighted by its queries', () => {
+test('episodes of different shapes in one step: grouped by shape, the same as each episode alone weighted by its queries', async () => {
   const model = createHyperTransformer(config, 4);
   const episodes = mixed(4, 20);
   assert.deepEqual(groupByShape(episodes), [[episodes[0], episodes[2]], [episodes[1], episodes[3]]]);
-  const step = shardGradientTensor(model, episodes, 'support');
-  const alone = episodes.map((e) => shardGradientTensor(model, [e], 'support'));
+  const step = await shardGradientTensor(model, episodes, 'support');
+  const alone = [];
+  for (const e of episodes) alone.push(await shardGradientTensor(model, [e], 'support'));
   const queries = episodes.map((e) => e.query.count);
   const all = queries.reduce((p, q) => p + q, 0);
   const expected = new Float32Array(model.layout.total);

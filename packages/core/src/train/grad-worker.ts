@@ -36,12 +36,12 @@ const port = parentPort!;
 async function main(): Promise<void> {
   await initBackend(init.backend === 'tensorflow' ? 'auto' : (init.backend as 'wasm' | 'cpu'));
   const model = init.kind === 'protonet' ? protoNetFromValues(init.config, init.params) : modelFromValues(init.config, init.params);
-  port.on('message', (job: WorkerJob) => {
+  port.on('message', async (job: WorkerJob) => {
     try {
       // A private copy: the cpu backend would keep the shared array itself as the tensor's storage.
       tf.tidy(() => model.params.assign(tf.tensor1d(init.params.slice())));
       model.bnPrior = job.bnPrior;
-      const r = shardGradient(model, job.episodes, job.bnMode, { episodeConv: job.episodeConv });
+      const r = await shardGradient(model, job.episodes, job.bnMode, { episodeConv: job.episodeConv });
       port.postMessage({ id: job.id, ok: true, ...r }, [r.gradient.buffer as ArrayBuffer, r.predicted.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, error: (err as Error).message, code: (err as { code?: string }).code });

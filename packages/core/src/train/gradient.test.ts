@@ -22,11 +22,11 @@ test('passes group consecutive episodes within the pixel budget; an oversized ep
   assert.equal(passesWithin(episodes, EPISODE_PIXELS)[1]![0], episodes[1], 'order is kept');
 });
 
-test('a shard split into passes gives the one-pass loss, gradient and predictions (up to rounding), leaking no tensors', () => {
+test('a shard split into passes gives the one-pass loss, gradient and predictions (up to rounding), leaking no tensors', async () => {
   const model = createHyperTransformer(config, 3);
-  const whole = shardGradientTensor(model, episodes, 'support');
+  const whole = await shardGradientTensor(model, episodes, 'support');
   const tensorsBefore = tf.memory().numTensors;
-  const split = shardGradientTensor(model, episodes, 'support', { maxPixels: 2 * EPISODE_PIXELS });
+  const split = await shardGradientTensor(model, episodes, 'support', { maxPixels: 2 * EPISODE_PIXELS });
   assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'only the returned gradient is left');
   const [g1, g2] = [whole.gradient.dataSync(), split.gradient.dataSync()];
   const largest = Math.max(...Array.from(g1, Math.abs));

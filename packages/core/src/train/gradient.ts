@@ -3,6 +3,7 @@ import type { BnMode } from '../config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from '../episode.js';
 import { type EpisodeConvForm, crossEntropy } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
+import { readAhead } from '../read.js';
 import { tf } from '../tf.js';
 
 export interface ShardGradient {
@@ -77,12 +78,12 @@ export function passesWithin(episodes: Episode[], maxPixels: number): Episode[][
  * gradient are the query-weighted means of the passes' (each pass's loss is a mean over its
  * queries): equal to one pass up to rounding. Predictions and labels come in pass order.
  */
-export function shardGradientTensor(
+export async function shardGradientTensor(
   model: EpisodicModel,
   episodes: Episode[],
   bnMode: BnMode,
   options: PassOptions = {},
-): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
+): Promise<{ loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array }> {
   const maxPixels = options.maxPixels ?? MAX_PASS_PIXELS;
   const conv = options.episodeConv;
   const passes = groupByShape(episodes).flatMap((group) => passesWithin(group, maxPixels));
@@ -93,17 +94,17 @@ export function shardGradientTensor(
   let loss = 0;
   const predicted: Int32Array[] = [];
   const labels: Int32Array[] = [];
-  passes.forEach((pass, i) => {
-    const r = passGradient(model, pass, bnMode, conv);
+  for (const [i, pass] of passes.entries()) {
+    const r = await passGradient(model, pass, bnMode, conv);
     const w = (queries[i] as number) / all;
-    const previous: tf.Tensor1D | null = gradient;
+    const previous = gradient as tf.Tensor1D | null;
     gradient = tf.tidy(() => (previous ? previous.add(r.gradient.mul(w)) : r.gradient.mul(w)) as tf.Tensor1D);
     previous?.dispose();
     r.gradient.dispose();
     loss += w * r.loss;
     predicted.push(r.predicted);
     labels.push(r.queryLabels);
-  });
+  }
   return { loss, gradient: gradient as unknown as tf.Tensor1D, predicted: concat(predicted), queryLabels: concat(labels) };
 }
 
@@ -118,28 +119,32 @@ function concat(parts: Int32Array[]): Int32Array {
 }
 
 /** One forward + backward pass over stacked episodes (one shape). */
-function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, episodeConv: EpisodeConvForm | undefined): { loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array } {
+async function passGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, episodeConv: EpisodeConvForm | undefined): Promise<{ loss: number; gradient: tf.Tensor1D; predicted: Int32Array; queryLabels: Int32Array }> {
   const batch = stackEpisodes(model.config, episodes);
   try {
-    let predicted = new Int32Array(0);
+    let argMax: tf.Tensor | null = null;
     const out = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const logits = model.queryLogits(model.views(), batch, { bnMode, episodeConv });
-        predicted = Int32Array.from(tf.argMax(logits, 2).dataSync());
+        argMax = tf.keep(tf.argMax(logits, 2));
         return crossEntropy(logits, batch.queryOneHot as tf.Tensor3D);
       }, [model.params]);
       return { loss: value, gradient: grads[model.params.name] as tf.Tensor1D };
     });
+    const predictedTensor = argMax as unknown as tf.Tensor;
+    await readAhead([out.loss, predictedTensor]); // webgpu reads back asynchronously only
     const loss = out.loss.dataSync()[0] as number;
-    out.loss.dispose();
+    const predicted = Int32Array.from(predictedTensor.dataSync());
+    tf.dispose([out.loss, predictedTensor]);
     return { loss, gradient: out.gradient, predicted, queryLabels: batch.queryLabels };
   } finally {
     disposeMetaBatch(batch);
   }
 }
 
-export function shardGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, options: PassOptions = {}): ShardGradient {
-  const r = shardGradientTensor(model, episodes, bnMode, options);
+export async function shardGradient(model: EpisodicModel, episodes: Episode[], bnMode: BnMode, options: PassOptions = {}): Promise<ShardGradient> {
+  const r = await shardGradientTensor(model, episodes, bnMode, options);
+  await readAhead([r.gradient]);
   const gradient = r.gradient.dataSync().slice() as Float32Array;
   r.gradient.dispose();
   return { ...r, gradient };

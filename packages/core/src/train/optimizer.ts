@@ -3,6 +3,7 @@
  * Float32Arrays (so checkpoints resume bit-exactly). SGD is the authors' optimiser.
  */
 import { usageError } from '../errors.js';
+import { readAhead } from '../read.js';
 import { tf } from '../tf.js';
 
 export type OptimizerConfig = { name: 'sgd'; momentum?: number } | { name: 'adam'; beta1?: number; beta2?: number; epsilon?: number };
@@ -74,6 +75,11 @@ export class FlatOptimizer {
     });
   }
 
+  /** The slot variables (to read ahead before `state()` on the webgpu backend). */
+  slotTensors(): tf.Tensor[] {
+    return [...this.slots.values()];
+  }
+
   state(): OptimizerState {
     const slots: Record<string, Float32Array> = {};
     for (const [key, slot] of this.slots) slots[key] = slot.dataSync().slice() as Float32Array;
@@ -86,9 +92,15 @@ export class FlatOptimizer {
   }
 }
 
-/** Scales `grad` so its L2 norm is at most `maxNorm`; returns the scaled gradient and the norm before clipping. */
-export function clipByGlobalNorm(grad: tf.Tensor1D, maxNorm: number | undefined): { grad: tf.Tensor1D; norm: number } {
-  const norm = tf.tidy(() => tf.sqrt(tf.sum(tf.square(grad))).dataSync()[0] as number); // tf.norm goes through pow(abs(x), 2)
+/**
+ * Scales `grad` so its L2 norm is at most `maxNorm`; returns the scaled gradient (`grad` itself when
+ * unchanged, else a new tensor the caller disposes) and the norm before clipping.
+ */
+export async function clipByGlobalNorm(grad: tf.Tensor1D, maxNorm: number | undefined): Promise<{ grad: tf.Tensor1D; norm: number }> {
+  const normTensor = tf.tidy(() => tf.sqrt(tf.sum(tf.square(grad)))); // tf.norm goes through pow(abs(x), 2)
+  await readAhead([normTensor]);
+  const norm = normTensor.dataSync()[0] as number;
+  normTensor.dispose();
   if (!maxNorm || !(norm > maxNorm)) return { grad, norm };
   return { grad: tf.mul(grad, maxNorm / norm) as tf.Tensor1D, norm };
 }

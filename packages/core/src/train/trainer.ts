@@ -17,6 +17,7 @@ import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { estimateBnPrior } from '../model/bn-prior.js';
 import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
+import { readAhead, readsAsync } from '../read.js';
 import { tf } from '../tf.js';
 import { shardGradientTensor } from './gradient.js';
 import { splitIntoShards } from './shards.js';
@@ -115,6 +116,9 @@ export class Trainer {
   private async workerPool(): Promise<WorkerPool | null> {
     const count = this.options.workers ?? 0;
     if (count <= 0) return null;
+    if (readsAsync()) {
+      throw usageError('E_TRAIN_WORKERS', `workers: ${count} needs a CPU backend: worker threads are replicas on wasm or tfjs-node, not on ${tf.getBackend()}`, { hint: 'use workers: 0 on a GPU (the device runs the whole step)' });
+    }
     this.pool ??= await WorkerPool.start(this.model, count, currentBackend()?.tfBackend ?? tf.getBackend());
     return this.pool;
   }
@@ -134,8 +138,8 @@ export class Trainer {
     const prior = this.options.bnPrior;
     if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
       // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
-      this.refreshBnPrior();
-      this.refreshBnPrior();
+      await this.refreshBnPrior();
+      await this.refreshBnPrior();
     }
     const pool = episodes.length > 1 ? await this.workerPool() : null;
     let gradient: tf.Tensor1D;
@@ -149,14 +153,14 @@ export class Trainer {
       total += labels.length;
     };
     if (!pool) {
-      const r = shardGradientTensor(model, episodes, bnMode, { episodeConv });
+      const r = await shardGradientTensor(model, episodes, bnMode, { episodeConv });
       gradient = r.gradient;
       loss = r.loss;
       count(r.predicted, r.queryLabels);
     } else {
       const shards = splitIntoShards(episodes, pool.size + 1);
       const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior });
-      const local = shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
+      const local = await shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
       let others: Awaited<(typeof remote)[number]>[];
       try {
         others = await Promise.all(remote);
@@ -181,16 +185,13 @@ export class Trainer {
       loss = results.reduce((a, r, i) => a + (r.loss * (queries[i] as number)) / all, 0);
       results.forEach((r) => count(r.predicted, r.queryLabels));
     }
-    let gradNorm = 0;
-    tf.tidy(() => {
-      const clipped = clipByGlobalNorm(gradient, this.options.clipNorm);
-      gradNorm = clipped.norm;
-      this.optimizer.apply(model.params, clipped.grad, lr);
-    });
-    gradient.dispose();
+    const clipped = await clipByGlobalNorm(gradient, this.options.clipNorm);
+    const gradNorm = clipped.norm;
+    this.optimizer.apply(model.params, clipped.grad, lr);
+    tf.dispose(clipped.grad === gradient ? [gradient] : [gradient, clipped.grad]);
     this.stepCount += 1;
     model.markChanged();
-    if (prior && this.stepCount % prior.every === 0) this.refreshBnPrior();
+    if (prior && this.stepCount % prior.every === 0) await this.refreshBnPrior();
     return { loss, accuracy: right / total, gradNorm, lr };
   }
 
@@ -206,7 +207,7 @@ export class Trainer {
       const stepMs = performance.now() - t0;
       onProgress?.({ step: this.stepCount, totalSteps, ...last, episodes: episodes.length, stepMs, episodesPerSecond: (episodes.length * 1000) / stepMs, numTensors: tf.memory().numTensors });
       if (evaluation && this.stepCount % evaluation.every === 0) {
-        const r = evaluate(this.model, evaluation.episodes(), { bnMode: evaluation.bnMode ?? 'support' });
+        const r = await evaluate(this.model, evaluation.episodes(), { bnMode: evaluation.bnMode ?? 'support' });
         evaluation.onResult?.({ ...r, step: this.stepCount });
       }
       if (checkpoint && (this.stepCount % checkpoint.every === 0 || this.stepCount === totalSteps)) await this.save(checkpoint.path);
@@ -217,7 +218,7 @@ export class Trainer {
   }
 
   /** Re-estimates the model's BatchNorm prior from training support sets (options.bnPrior). */
-  refreshBnPrior(): void {
+  async refreshBnPrior(): Promise<void> {
     const options = this.options.bnPrior;
     if (!options) return;
     const { model, stepCount } = this;
@@ -237,7 +238,7 @@ export class Trainer {
         }
       }
     }
-    model.bnPrior = estimateBnPrior(model, supportSets(), options.weight);
+    model.bnPrior = await estimateBnPrior(model, supportSets(), options.weight);
   }
 
   state(): TrainState {
@@ -255,6 +256,7 @@ export class Trainer {
   }
 
   async save(path: string): Promise<void> {
+    await readAhead([this.model.params, ...this.optimizer.slotTensors()]); // state() reads them synchronously
     await saveCheckpoint(path, this.state());
   }
 

@@ -42,7 +42,7 @@ export async function episodeAccuracy(
     for (let i = 0; i < episodes.length; i += size) {
       throwIfAborted(options.signal, 'evaluate');
       const chunk = episodes.slice(i, i + size);
-      accuracies.push(...scoreBatch(model, chunk, bnMode).accuracies);
+      accuracies.push(...(await scoreBatch(model, chunk, bnMode)).accuracies);
       options.onEpisode?.(accuracies.length);
     }
   } else {

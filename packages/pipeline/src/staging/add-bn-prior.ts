@@ -48,7 +48,7 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
   const split = data.holdOutGroups(data.loadOmniglot(options.data), data.OMNIGLOT_VALIDATION_ALPHABETS);
   const train = data.rotatedClasses(split.train);
 
-  const estimate = (w: number): void => {
+  const estimate = async (w: number): Promise<void> => {
     const sampler = data.createEpisodeSampler(train, { ways: [2, 20], shots: [1, 5], unlabeled: [0, 5], queries: 1, imageSize: size, seed: 4242 });
     const episodes = Array.from({ length: sets }, () => sampler.next());
     let done = 0;
@@ -67,8 +67,8 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
     }
     model.bnPrior = null;
     // Twice: the second pass sees earlier blocks normalised with the prior, as inference will.
-    model.bnPrior = core.estimateBnPrior(model, batches(), w);
-    model.bnPrior = core.estimateBnPrior(model, batches(), w);
+    model.bnPrior = await core.estimateBnPrior(model, batches(), w);
+    model.bnPrior = await core.estimateBnPrior(model, batches(), w);
   };
 
   const sweep: AddBnPriorResult['sweep'] = [];
@@ -77,14 +77,14 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
     for (const w of options.sweep!.weights) {
       options.onProgress?.({ type: 'stage', task: 'bn-prior', message: `${shape}: weight ${w}` });
       if (w === 0) model.bnPrior = null;
-      else estimate(w);
-      const r = core.evaluate(model as EpisodicModel, episodes, { bnMode: 'support' });
+      else await estimate(w);
+      const r = await core.evaluate(model as EpisodicModel, episodes, { bnMode: 'support' });
       sweep.push({ shape, weight: w, mean: r.mean, ci95: r.ci95 });
     }
   }
   const result: AddBnPriorResult = { sweep };
   if (options.out) {
-    estimate(weight);
+    await estimate(weight);
     await core.saveCheckpoint(options.out, { ...state, bnPrior: model.bnPrior ?? undefined });
     result.out = options.out;
   }

@@ -10,6 +10,7 @@ import {
   Trainer,
   assertSameConfig,
   currentBackend,
+  describeBackend,
   createHyperTransformer,
   loadCheckpoint,
   modelFromState,
@@ -156,7 +157,7 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
   onProgress?.({
     type: 'train-start',
     task: 'train',
-    backend: currentBackend()?.name ?? 'unknown',
+    backend: describeBackend(currentBackend()), // e.g. `webgpu on NVIDIA H200 (nvidia hopper)`: the adapter too
     step: startStep,
     steps,
     resumed: resuming,
@@ -188,7 +189,7 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
     }
     if (step % recipe.validation.every === 0 || step === steps) {
       onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
-      const v = evaluate(trainer.model, validation, { bnMode: 'support' });
+      const v = await evaluate(trainer.model, validation, { bnMode: 'support' });
       const isBest = !best || v.mean > best.mean;
       if (isBest) {
         best = { step, mean: v.mean, ci95: v.ci95 };

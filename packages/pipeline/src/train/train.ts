@@ -49,7 +49,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new HypertxError('E_USAGE', `threads must be a whole number ≥ 1, got ${options.threads}`, { kind: 'usage', hint: 'use --threads 2 on a 2-core machine' });
   }
   const core = await import('@hypertx/core');
-  if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto');
+  if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto', { training: true });
   const { runTraining } = await import('./run-training.js');
   return runTraining({
     recipe,
