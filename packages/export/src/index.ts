@@ -29,6 +29,7 @@ export { countParameters } from './parameters.js';
 export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
 export { hxcnnFormat } from './hxcnn-format.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
+export { fileWriteError } from './write-error.js';
 export {
   hypertxMetadata,
   HYPERTX_METADATA_FORMAT,
