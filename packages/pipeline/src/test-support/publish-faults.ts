@@ -8,8 +8,10 @@
  *   HYPERTX_FAULT_KILL_AT_RENAME=k SIGKILL this process right before the k-th such rename (1-based)
  *   HYPERTX_FAULT_FAIL_AT_RENAME=k the k-th such rename fails with EIO
  *   HYPERTX_FAULT_STAGE_ERROR=CODE writing the second staged file fails with that errno (ENOSPC, EDQUOT, EACCES, ...)
+ *   HYPERTX_FAULT_STAGE_PAUSE_MS=n wait n ms before writing each staged file
  *
- * The first rename into place prints `hypertx-fault: publishing` on stderr (a test's cue).
+ * The first staged file prints `hypertx-fault: staging` on stderr, the first rename into place
+ * `hypertx-fault: publishing` (a test's cue to send a signal).
  */
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -21,6 +23,7 @@ const pauseMs = Number(env['HYPERTX_FAULT_PAUSE_MS'] ?? 0);
 const killAt = Number(env['HYPERTX_FAULT_KILL_AT_RENAME'] ?? 0);
 const failAt = Number(env['HYPERTX_FAULT_FAIL_AT_RENAME'] ?? 0);
 const stageError = env['HYPERTX_FAULT_STAGE_ERROR'];
+const stagePauseMs = Number(env['HYPERTX_FAULT_STAGE_PAUSE_MS'] ?? 0);
 
 const inStaging = (file: string) => STAGING.test(path.basename(path.dirname(path.resolve(file))));
 const errno = (code: string, file: string) => Object.assign(new Error(`${code}: injected fault, '${file}'`), { code, path: file });
@@ -38,13 +41,15 @@ fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
   renameSync(from, to);
 };
 
-if (stageError) {
-  let staged = 0;
-  const open = fs.promises.open;
-  fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
-    if (inStaging(String(file)) && /^\d+$/.test(path.basename(String(file))) && ++staged === 2) throw errno(stageError, String(file));
-    return (open as (...args: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
-  }) as typeof fs.promises.open;
-}
+let staged = 0;
+const open = fs.promises.open;
+fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
+  if (inStaging(String(file)) && /^\d+$/.test(path.basename(String(file)))) {
+    if (++staged === 1) fs.writeSync(2, 'hypertx-fault: staging\n');
+    if (stagePauseMs > 0) await new Promise((resolve) => setTimeout(resolve, stagePauseMs));
+    if (stageError && staged === 2) throw errno(stageError, String(file));
+  }
+  return (open as (...args: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
+}) as typeof fs.promises.open;
 
 syncBuiltinESMExports();
