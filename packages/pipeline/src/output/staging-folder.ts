@@ -7,8 +7,8 @@
  * This process's folders are registered, so a signal handler can remove them synchronously.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileWriteError } from '@hypertx/export';
 
@@ -30,12 +30,13 @@ export function isActiveStaging(folder: string): boolean {
 }
 
 /** Creates a new staging folder in `dir` (which exists). */
-export async function createStagingFolder(dir: string): Promise<string> {
+export function createStagingFolder(dir: string): string {
   const folder = path.resolve(dir, `.hypertx-${process.pid}-${randomBytes(4).toString('hex')}`);
-  // Registered first: a signal arriving once mkdir is done finds it.
   active.add(folder);
   try {
-    await mkdir(folder);
+    // Synchronous: an mkdir still running on the thread pool when a signal handler removes the
+    // staging folders would create this one after it.
+    mkdirSync(folder);
   } catch (err) {
     active.delete(folder);
     throw fileWriteError(dir, err);
@@ -61,29 +62,41 @@ export async function stageFile(file: string, bytes: Uint8Array, target: string)
 /**
  * Removes a staging folder: only the names hypertx writes there (anything else, and so the folder,
  * stays). Synchronous, for signal handlers. True when the folder is gone.
+ *
+ * A signal handler can run while a staged file is still being created on libuv's thread pool: it
+ * may appear after the listing. No new write starts while this runs, so listing again until the
+ * folder is empty settles it within milliseconds.
  */
 export function removeStagingFolder(folder: string): boolean {
   active.delete(path.resolve(folder));
-  let names: string[];
-  try {
-    names = readdirSync(folder);
-  } catch {
-    return true;
-  }
-  for (const name of names.filter((n) => STAGED_ENTRY.test(n))) {
+  for (let attempt = 0; attempt < LATE_WRITE_ATTEMPTS; attempt++) {
+    let names: string[];
     try {
-      unlinkSync(path.join(folder, name));
+      names = readdirSync(folder);
     } catch {
-      // gone already
+      return true;
+    }
+    const ours = names.filter((n) => STAGED_ENTRY.test(n));
+    for (const name of ours) {
+      try {
+        unlinkSync(path.join(folder, name));
+      } catch {
+        // gone already
+      }
+    }
+    if (ours.length < names.length) return false; // someone else's file: the folder stays
+    try {
+      rmdirSync(folder);
+      return true;
+    } catch {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // let the write in flight finish
     }
   }
-  try {
-    rmdirSync(folder);
-    return true;
-  } catch {
-    return false;
-  }
+  return false;
 }
+
+/** How often removeStagingFolder looks again for a file a write in flight created (2 ms apart). */
+const LATE_WRITE_ATTEMPTS = 50;
 
 /** Stops tracking a staging folder that must stay (its journal is for a later run to finish). */
 export function forgetStagingFolder(folder: string): void {

@@ -25,7 +25,7 @@ export interface OutputFile {
 /** Writes `files` into `dir` (created if missing) as one set; they are renamed into place in this order. */
 export async function writeOutputSet(dir: string, files: readonly OutputFile[], options: FolderLockOptions = {}): Promise<void> {
   await ensureDirectory(dir);
-  const staging = await createStagingFolder(dir);
+  const staging = createStagingFolder(dir);
   try {
     for (const [i, file] of files.entries()) await stageFile(path.join(staging, String(i)), file.bytes, path.join(dir, file.name));
     await withFolderLock(
