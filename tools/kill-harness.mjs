@@ -9,7 +9,8 @@
  *   - publishing: while the files are renamed into place (slowed 40 ms a rename).
  * (The slowing is @hypertx/pipeline's test-support/publish-faults.js, loaded with --import; the
  * product code is unchanged.) Then 8 compiles of different support sets run at once into the same
- * `m.onnx`, some of them killed. After each, the next run (a compile of a missing folder to the same
+ * `m.onnx` (random sets, started at random moments within one compile's time), some of them
+ * killed. After each, the next run (a compile of a missing folder to the same
  * output, exit 3) recovers the folder. Checked every time:
  *   - after SIGTERM/SIGINT at once, and after the next run in every case: the folder holds one
  *     whole set, byte for byte that of one support set (old or new; none if there was none), and
@@ -81,12 +82,15 @@ try {
     reference[name] = await hashes(path.join(work, `ref-${name}`));
     if (Object.keys(reference[name]).join() !== SET_FILES.join()) fail(`unexpected reference files: ${Object.keys(reference[name])}`);
   }
-  const compileSpan = Math.max(...compileMs);
+  // How long a whole compile takes now (the machine's load changes): uniform kills fall within it.
+  let compileSpan = Math.max(...compileMs);
   progress(`reference compiles: ${compileMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`);
 
   const trials = [];
   for (let i = 0; trials.filter((t) => t.killed).length < KILLS && i < KILLS * 2; i++) {
-    trials.push(await killTrial(i, reference, compileSpan));
+    const trial = await killTrial(i, reference, compileSpan);
+    if (trial.finishedMs !== undefined) compileSpan = trial.finishedMs;
+    trials.push(trial);
     if (trials.length % 10 === 0) progress(`${trials.length} trials, ${trials.filter((t) => t.killed).length} killed, ${failures.length} failures`);
   }
   const rounds = [];
@@ -136,6 +140,7 @@ async function killTrial(i, reference, compileSpan) {
   const env = mode === 'staging' ? { HYPERTX_FAULT_STAGE_PAUSE_MS: String(PAUSE_MS) } : mode === 'publishing' ? { HYPERTX_FAULT_PAUSE_MS: String(PAUSE_MS) } : {};
   const run = await compile(SUPPORT.new, dir, { env, kill: { signal, ...plan } });
   const trial = { i, signal, existing, mode, killAtMs: round(run.killedAtMs ?? NaN), killed: run.killedAtMs !== undefined && run.code !== 0, exit: run.code, exitSignal: run.signal };
+  if (mode === 'uniform' && run.code === 0) trial.finishedMs = round(run.ms);
 
   if (signal !== 'SIGKILL') {
     trial.immediately = await stateOf(dir, reference);
@@ -158,13 +163,21 @@ async function concurrentRound(i, reference, compileSpan) {
   if (existing) await cp(path.join(work, 'ref-old'), dir, { recursive: true });
   const slow = rng.bool(); // renames slowed: publishers overlap and wait for the lock
   const names = Object.keys(SUPPORT);
-  const children = Array.from({ length: 8 }, (_, k) => {
-    const set = names[k % names.length];
-    const kill = rng.bool(0.3) ? { signal: rng.pick(SIGNALS), afterMs: rng.uniform(0, compileSpan * 4) } : undefined;
-    return { set, kill };
+  // Random sets, started up to one compile apart: any of them may publish last (the 5-shot set
+  // verifies more images and would otherwise always finish last).
+  const children = Array.from({ length: 8 }, () => {
+    const set = rng.pick(names);
+    const startMs = rng.uniform(0, compileSpan);
+    const kill = rng.bool(0.3) ? { signal: rng.pick(SIGNALS), afterMs: rng.uniform(0, compileSpan * 3) } : undefined;
+    return { set, startMs, kill };
   });
-  const runs = await Promise.all(children.map((c) => compile(SUPPORT[c.set], dir, { env: slow ? { HYPERTX_FAULT_PAUSE_MS: '15' } : {}, ...(c.kill ? { kill: c.kill } : {}) })));
-  const record = { i, existing, slow, compiles: children.map((c, k) => ({ set: c.set, signal: c.kill?.signal ?? null, killed: runs[k].killedAtMs !== undefined && runs[k].code !== 0, exit: runs[k].code, exitSignal: runs[k].signal })) };
+  const runs = await Promise.all(
+    children.map(async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, c.startMs));
+      return compile(SUPPORT[c.set], dir, { env: slow ? { HYPERTX_FAULT_PAUSE_MS: '15' } : {}, ...(c.kill ? { kill: c.kill } : {}) });
+    }),
+  );
+  const record = { i, existing, slow, compiles: children.map((c, k) => ({ set: c.set, startMs: round(c.startMs), signal: c.kill?.signal ?? null, killed: runs[k].killedAtMs !== undefined && runs[k].code !== 0, exit: runs[k].code, exitSignal: runs[k].signal })) };
   for (const [k, r] of runs.entries()) {
     const signal = children[k].kill?.signal;
     const okExit = r.code === 0 || (signal && (r.code === HANDLED_EXIT[signal] || r.signal === signal));
@@ -237,7 +250,7 @@ function compile(support, dir, { env = {}, kill } = {}) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stderr, ...(killedAtMs !== undefined ? { killedAtMs } : {}) });
+      resolve({ code, signal, stderr, ms: performance.now() - t0, ...(killedAtMs !== undefined ? { killedAtMs } : {}) });
     });
   });
 }
