@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { HypertxError } from './errors.js';
+import { fileWriteError } from './write-error.js';
 import { decodeCnn, encodeCnn } from './hxcnn.js';
 import { readInputFile } from './input-file.js';
 import type { StandaloneCnn } from './ir.js';
@@ -27,13 +27,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new HypertxError('E_FILE_WRITE', `cannot write ${path}: ${(err as Error).message}`, {
-      kind: code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR' ? 'input' : 'internal',
-      hint: 'Check that the output folder exists and is writable.',
-      path,
-      cause: err,
-    });
+    throw fileWriteError(path, err);
   }
 }
 

@@ -30,6 +30,7 @@ export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } fr
 export { hxcnnFormat } from './hxcnn-format.js';
 export { assembleSealed, checkSeal, sealableHeader, sealedPrefix, tilingProblem, DIGEST_HEX_LENGTH, type SealCheck } from './sealed-container.js';
 export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
+export { fileWriteError } from './write-error.js';
 export {
   readInputFile,
   pendingStalledReads,

@@ -12,6 +12,7 @@ import {
   compile,
   parseFormats,
   planOutputs,
+  recoverOutputFolder,
   resolveModel,
   writeCompiled,
   type CompiledFormat,
@@ -54,10 +55,14 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
   });
   resolveModel(options.model);
   const formatOptions = cArrayOptions(options.symbol, plans.map((p) => p.format));
-  for (const dir of new Set(plans.map((p) => path.dirname(p.file)))) await checkOutputDirectory(dir);
-  // From here on, Ctrl-C / SIGTERM remove any temporary output file before exiting.
-  const stopCleanup = cleanUpOnInterrupt(plans.flatMap((p) => [p.file, p.stem]));
+  const outputDir = path.dirname(plans[0]!.file);
+  await checkOutputDirectory(outputDir);
+  // From here on, Ctrl-C / SIGTERM remove this process's staging folder before exiting.
+  let written = false;
+  const stopCleanup = cleanUpOnInterrupt(() => written);
   try {
+    // Whatever a killed compile left in the folder is finished or removed first.
+    await recoverOutputFolder(outputDir);
     const result = await compile(
       options.unlabeled !== undefined ? { folder: supportDir, unlabeledFolder: options.unlabeled } : supportDir,
       {
@@ -76,9 +81,11 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
       },
     );
     const t0 = performance.now();
-    const written = await writeCompiled(result.formats, plans);
+    const files = await writeCompiled(result.formats, plans);
+    written = true;
+    await signalsDelivered();
     const write = performance.now() - t0;
-    if (!options.json) result.formats.forEach((f, i) => printFile(f, written[i]!));
+    if (!options.json) result.formats.forEach((f, i) => printFile(f, files[i]!));
 
     if (options.json) {
       const cpu = process.cpuUsage(); // user + system, all threads: varies less than wall time on a busy machine
@@ -92,8 +99,8 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
         images: result.images,
         supportSetHash: result.supportSetHash,
         files: result.formats.map((f, i) => ({
-          path: written[i]!.path,
-          paths: written[i]!.paths,
+          path: files[i]!.path,
+          paths: files[i]!.paths,
           format: f.format,
           bytes: f.bytes,
           verified: f.verification !== undefined,
@@ -154,6 +161,15 @@ async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Lets a signal that arrived during the synchronous publish reach its handler (which then says the
+ * files were written and exits 128 + n) instead of being dropped when the handlers are removed.
+ * Two event-loop turns: the first may begin after this turn's poll for signals.
+ */
+async function signalsDelivered(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function round(ms: number): number {

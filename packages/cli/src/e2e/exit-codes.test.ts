@@ -18,6 +18,7 @@ import {
   removeDir,
   runCli,
   supportFixture,
+  withFaults,
   type CliResult,
 } from '../test-support/cli.js';
 import { resealed, splitContainer, unsealed } from '@hypertx/export/testing';
@@ -207,17 +208,16 @@ describe('signals: an interrupted compile leaves no partial file', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
-    it(`${signal} mid-run: exit ${code}, this process's temporary files are removed, others' are kept`, async () => {
+    it(`${signal} while the files are being written: exit ${code}, nothing written, this process's staging folder removed, others' files kept`, async () => {
       const out = join(work, `interrupted-${signal}`);
       await mkdir(out);
       const othersTemp = `.glyphs-5way-1shot.onnx.${process.pid}.cafe0000.tmp`;
       await writeFile(join(out, othersTemp), 'another process is writing this');
       const r = await runCli(['compile', SUPPORT, '-m', model, '-f', 'onnx,tflite', '-o', out + '/'], {
+        env: withFaults({ HYPERTX_FAULT_STAGE_PAUSE_MS: '300' }),
         onSpawn: (child, output) => {
-          // A write in flight when the signal comes: the temporary file writeFileAtomic would leave.
-          void writeFile(join(out, `.glyphs-5way-1shot.tflite.${child.pid}.0123abcd.tmp`), 'half a model');
           const timer = setInterval(() => {
-            if (output.stderr().includes('Loading model')) {
+            if (output.stderr().includes('hypertx-fault: staging')) {
               clearInterval(timer);
               child.kill(signal);
             }
@@ -226,7 +226,7 @@ describe('signals: an interrupted compile leaves no partial file', () => {
         },
       });
       assert.equal(r.code, code, describeRun(r));
-      assert.match(r.stderr, new RegExp(`interrupted \\(${signal}\\)`));
+      assert.match(r.stderr, new RegExp(`interrupted \\(${signal}\\): no file was written`));
       assert.deepEqual(await listFiles(out), [othersTemp]);
     });
   }

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveModel } from '@hypertx/pipeline';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +54,15 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     });
     options.onSpawn?.(child, { stderr: () => stderr });
   });
+}
+
+/**
+ * Environment for `runCli` that loads @hypertx/pipeline's fault injection into the child (pauses,
+ * failures and SIGKILL while it writes its files; the variables are in publish-faults.ts).
+ */
+export function withFaults(faults: Record<string, string>): Record<string, string> {
+  const preload = pathToFileURL(resolve(repoRoot, 'packages/pipeline/dist/test-support/publish-faults.js')).href;
+  return { ...faults, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import=${preload}`.trim() };
 }
 
 /** A fresh temporary folder; remove it with `removeDir`. */

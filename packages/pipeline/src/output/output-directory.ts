@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { HypertxError } from '@hypertx/export';
+import { HypertxError, fileWriteError } from '@hypertx/export';
 
 /** The nearest existing ancestor of `dir` (or `dir` itself) and the levels below it that are missing. */
 async function existingAncestor(dir: string): Promise<{ existing: string; missing: string[] }> {
@@ -35,11 +35,13 @@ export async function checkOutputDirectory(dir: string): Promise<void> {
   try {
     await access(existing, constants.W_OK);
   } catch (err) {
-    throw new HypertxError('E_OUTPUT_NOT_WRITABLE', `can't write into ${dir}: ${existing} is not writable`, {
+    // Says why (a read-only file system is not a permissions problem), naming the folder.
+    const reason = fileWriteError(existing, err);
+    throw new HypertxError('E_OUTPUT_NOT_WRITABLE', `can't write into ${dir}: ${reason.message.replace(/^can't write /, '')}`, {
       kind: 'input',
       path: existing,
       cause: err,
-      hint: 'choose another --output, or fix the folder permissions',
+      ...(reason.hint ? { hint: reason.hint } : {}),
     });
   }
 }
@@ -52,10 +54,12 @@ export async function ensureDirectory(dir: string): Promise<void> {
       await mkdir(level);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new HypertxError('E_OUTPUT_NOT_WRITABLE', `can't create the output folder ${level} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      const reason = fileWriteError(level, err);
+      throw new HypertxError('E_OUTPUT_NOT_WRITABLE', `can't create the output folder ${reason.message.replace(/^can't write /, '')}`, {
         kind: 'input',
         path: level,
         cause: err,
+        ...(reason.hint ? { hint: reason.hint } : {}),
       });
     }
   }

@@ -55,6 +55,16 @@ describe('planOutputs: where compile writes', () => {
     ]);
   });
 
+  it('a name of up to 255 bytes is planned as given; a longer one (a suffix counts) is a usage error naming it', () => {
+    const stem = 'é'.repeat(122) + 'x'; // 245 bytes in UTF-8
+    const [plan] = planOutputs({ baseName: 'g', formats: undefined, output: `out/${stem}.onnx`, outputIsDirectory: false });
+    assert.equal(Buffer.byteLength(join(plan!.file).slice(4)), 250);
+    assert.throws(
+      () => planOutputs({ baseName: 'g', formats: ['onnx', 'tflite-int8'], output: `out/${stem}xxxxx.onnx`, outputIsDirectory: false }),
+      (err: unknown) => isHypertxError(err) && err.kind === 'usage' && err.message.includes(`"${stem}xxxxx_int8.tflite" is 262 bytes long`),
+    );
+  });
+
   it('an output with no known extension is a usage error naming it', () => {
     assert.throws(
       () => planOutputs({ baseName: 'g', formats: undefined, output: 'model.bin', outputIsDirectory: false }),

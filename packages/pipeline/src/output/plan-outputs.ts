@@ -26,6 +26,29 @@ export interface PlanOutputsOptions {
 
 /** Decides the formats and their paths. An output ending in a path separator is a folder. */
 export function planOutputs(options: PlanOutputsOptions): OutputPlan[] {
+  return withShortEnoughNames(planned(options));
+}
+
+/** The longest file name most file systems take (NAME_MAX), in bytes. */
+const NAME_MAX_BYTES = 255;
+
+/** A name over the limit fails now, naming it, rather than after the compile. */
+function withShortEnoughNames(plans: OutputPlan[]): OutputPlan[] {
+  for (const plan of plans) {
+    const name = path.basename(plan.file);
+    const bytes = Buffer.byteLength(name);
+    if (bytes > NAME_MAX_BYTES) {
+      throw new HypertxError('E_USAGE', `the output file name "${name}" is ${bytes} bytes long; file names can be at most ${NAME_MAX_BYTES} bytes`, {
+        kind: 'usage',
+        path: plan.file,
+        hint: 'Choose a shorter output name (-o); a format may add a suffix such as "_int8" to it.',
+      });
+    }
+  }
+  return plans;
+}
+
+function planned(options: PlanOutputsOptions): OutputPlan[] {
   const output = options.output;
   if (output === undefined || options.outputIsDirectory || /[/\\]$/.test(output)) {
     const base = path.join(output ?? '.', options.baseName || 'model');
