@@ -5,7 +5,7 @@
 import { isHypertxError } from '@hypertx/export';
 import pc from 'picocolors';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { forTerminal } from './terminal-text.js';
+import { forTerminal, jsonText } from './terminal-text.js';
 
 export function reportError(err: unknown, options: { json: boolean }): number {
   if (isHypertxError(err)) {
@@ -36,7 +36,7 @@ export function reportError(err: unknown, options: { json: boolean }): number {
 
 /** Pretty-printed, like every command's JSON result (docs/cli.md, "JSON output"). */
 function writeJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(jsonText(value, 2) + '\n');
 }
 
 /** The libraries' hints name their options; on the command line the flag is what to change. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forTerminal, forTerminalDeep, forTerminalLines } from './terminal-text.js';
+import { forTerminal, forTerminalDeep, forTerminalLines, jsonText } from './terminal-text.js';
 
 /** Every character a terminal obeys rather than shows, or that reorders or breaks a line. */
 const UNSAFE_CHARACTERS = [
@@ -41,4 +41,12 @@ describe('forTerminalDeep', () => {
     assert.deepEqual(forTerminalDeep(value), { path: 'a\\u001bb', n: 3, ok: true, none: null, labels: ['x\\ny'], nested: { 'k\\u0007': 'v\\u009b' } });
     assert.equal(value.path, 'a\x1bb', 'the original is not changed');
   });
+});
+
+it('jsonText: the same JSON value, with DEL, C1 and bidi characters escaped instead of raw', () => {
+  const value = { label: 'a\u009b2Jb\u007f\u202e\u0085', nested: ['\u001b]0;title\u0007', 3], 'key\u009b': true };
+  const text = jsonText(value, 2);
+  assert.deepEqual(JSON.parse(text), value);
+  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  assert.match(text, /\\u009b2Jb\\u007f\\u202e\\u0085/);
 });

@@ -2,8 +2,9 @@
  * Text that came from a file, a folder name, the network or a user, made safe to print for people:
  * control characters (C0, DEL, C1) and bidirectional-formatting characters are shown as visible
  * escapes instead of being obeyed, so an untrusted label cannot set the window title, clear the
- * screen, reorder what is shown, or split one result line into two. `--json` output is never passed
- * through here: JSON escapes control characters itself and must stay exact.
+ * screen, reorder what is shown, or split one result line into two. `--json` output keeps every value
+ * exact: `jsonText` writes the characters JSON.stringify leaves raw (DEL, C1, bidi) as `\uXXXX`
+ * escapes, which parse back to the same string.
  */
 
 // C0 controls, DEL and C1 controls; the Arabic letter mark, LRM/RLM, the line and paragraph
@@ -35,4 +36,12 @@ export function forTerminalDeep<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [forTerminal(k), forTerminalDeep(v)])) as T;
   }
   return value;
+}
+
+// What JSON.stringify leaves raw but a terminal obeys (U+009B is a one-byte CSI) or reorders.
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `JSON.stringify`, with DEL, C1 and bidi characters escaped too: the same JSON value, safe on a terminal. */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(RAW_IN_JSON, escape);
 }

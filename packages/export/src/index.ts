@@ -56,3 +56,4 @@ export {
 } from './registry.js';
 export * from './quantize.js';
 export { parseHypertxMetadata, HYPERTX_METADATA_SCHEMA, type ParsedHypertxMetadata } from './metadata-schema.js';
+export { describeValue } from './describe-value.js';

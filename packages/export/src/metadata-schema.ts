@@ -6,6 +6,7 @@
  * Unknown keys are reported as warnings, not rejected: the `format` number is the compatibility gate
  * (a later version may add optional keys without bumping it, and such files must still read here).
  */
+import { describeValue } from './describe-value.js';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { HypertxError } from './errors.js';
@@ -149,8 +150,7 @@ function valueAt(value: unknown, pointer: string): unknown {
 
 /** The value as JSON, cut short: enough to recognise it in a message. */
 function preview(value: unknown): string {
-  const json = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
-  return json.length > 60 ? `${json.slice(0, 57)}…` : json;
+  return describeValue(value); // bounded: a file's value may be 100,000 arrays deep or megabytes long
 }
 
 interface SchemaNode {

@@ -8,7 +8,7 @@ import type { BatchSetResult, BatchSummary, ProgressEvent } from '@hypertx/pipel
 import pc from 'picocolors';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { createReporter, formatMs } from '../progress.js';
-import { forTerminal } from '../terminal-text.js';
+import { forTerminal, jsonText } from '../terminal-text.js';
 
 interface CompileBatchOptions {
   output: string;
@@ -55,7 +55,7 @@ export async function run(sets: string, options: CompileBatchOptions): Promise<n
     } else if (e.type === 'set') {
       if (e.result.status === 'failed') failures++;
       bar ??= reporter.bar(e.total, '  {bar} {value}/{total} sets | {rate} sets/s | {failures} failed | {remaining}', { values: { rate: '-', failures: 0, remaining: 'ETA -' } });
-      const line = options.json ? JSON.stringify(resultJson(e.result)) : resultLine(e.result);
+      const line = options.json ? jsonText(resultJson(e.result)) : resultLine(e.result);
       bar.print(line);
       const seconds = (performance.now() - started) / 1000;
       const rate = e.done / seconds;
@@ -87,7 +87,7 @@ export async function run(sets: string, options: CompileBatchOptions): Promise<n
 
   const perMinute = ((summary.compiled + summary.failed) / summary.seconds) * 60;
   if (options.json) {
-    process.stdout.write(JSON.stringify({ summary: true, ok: summary.failed === 0, compiled: summary.compiled, skipped: summary.skipped, failed: summary.failed, seconds: round(summary.seconds), setsPerMinute: round(perMinute) }) + '\n');
+    process.stdout.write(jsonText({ summary: true, ok: summary.failed === 0, compiled: summary.compiled, skipped: summary.skipped, failed: summary.failed, seconds: round(summary.seconds), setsPerMinute: round(perMinute) }) + '\n');
   } else {
     const failed = summary.failed ? pc.red(`${summary.failed} failed`) : '0 failed';
     process.stdout.write(`${summary.failed ? pc.yellow('Done') : pc.green('Done')} in ${formatMs(summary.seconds * 1000)}: ${summary.compiled} compiled, ${summary.skipped} already there, ${failed} (${round(perMinute)} sets/min) → ${forTerminal(options.output)}\n`);

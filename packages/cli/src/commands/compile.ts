@@ -21,7 +21,7 @@ import {
 import pc from 'picocolors';
 import { cleanUpOnInterrupt } from '../interrupt-cleanup.js';
 import { createReporter, formatBytes, formatMs, renderProgress } from '../progress.js';
-import { forTerminal } from '../terminal-text.js';
+import { forTerminal, jsonText } from '../terminal-text.js';
 
 interface CompileOptions {
   unlabeled?: string;
@@ -114,7 +114,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
         })),
         timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v)])),
       };
-      process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      process.stdout.write(jsonText(json, 2) + '\n');
     } else {
       const n = result.formats.length;
       process.stdout.write(

@@ -5,6 +5,7 @@
 import { evaluate, type Engine } from '@hypertx/pipeline';
 import { HypertxError } from '@hypertx/export';
 import { createReporter, renderProgress } from '../progress.js';
+import { jsonText } from '../terminal-text.js';
 
 interface EvalOptions {
   model: string;
@@ -58,7 +59,7 @@ export async function run(options: EvalOptions): Promise<number> {
   }
   if (options.json) {
     const { accuracies: _perEpisode, groups: used, ...summary } = result;
-    process.stdout.write(JSON.stringify({ ok: true, ...summary, alphabets: used }, null, 2) + '\n');
+    process.stdout.write(jsonText({ ok: true, ...summary, alphabets: used }, 2) + '\n');
   } else {
     const unlabelled = result.unlabeled ? ` +${result.unlabeled} unlabelled${result.selfLabelled ? ', self-labelled' : ' as tokens'}` : '';
     process.stdout.write(

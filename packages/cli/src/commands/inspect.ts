@@ -6,11 +6,11 @@
 import { formatDisplayName, inspectFile, type HyperTransformerFileSummary, type ModelFileSummary } from '@hypertx/pipeline';
 import pc from 'picocolors';
 import { formatBytes } from '../progress.js';
-import { forTerminalDeep } from '../terminal-text.js';
+import { forTerminalDeep, jsonText } from '../terminal-text.js';
 
 export async function run(file: string, options: { json?: boolean }): Promise<number> {
   const summary = await inspectFile(file);
-  if (options.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }, null, 2) + '\n');
+  if (options.json) process.stdout.write(jsonText({ ok: true, ...summary }, 2) + '\n');
   else process.stdout.write(summary.kind === 'cnn' ? render(summary) : renderHyperTransformer(summary));
   return 0;
 }

@@ -6,7 +6,7 @@
 import { HypertxError, isHypertxError } from '@hypertx/export';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
-import { forTerminal } from '../terminal-text.js';
+import { forTerminal, jsonText } from '../terminal-text.js';
 
 interface ServeCommandOptions {
   host: string;
@@ -98,7 +98,7 @@ export async function run(options: ServeCommandOptions): Promise<number> {
 
 /** A line for people, or with --json one JSON line among Fastify's log lines. */
 function say(options: ServeCommandOptions, event: string, text: string, extra: Record<string, unknown> = {}): void {
-  if (options.json) process.stdout.write(JSON.stringify({ event, msg: text, ...extra }) + '\n');
+  if (options.json) process.stdout.write(jsonText({ event, msg: text, ...extra }) + '\n');
   else if (event === 'listening') process.stdout.write(`${forTerminal(text)}\n`);
   else process.stderr.write(`${pc.dim(forTerminal(text))}\n`);
 }

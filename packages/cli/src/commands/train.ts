@@ -2,7 +2,7 @@
 import { resolveRecipe, train, type ProgressEvent } from '@hypertx/pipeline';
 import { EXIT } from '../exit-codes.js';
 import { createReporter } from '../progress.js';
-import { forTerminal } from '../terminal-text.js';
+import { forTerminal, jsonText } from '../terminal-text.js';
 
 interface TrainOptions {
   preset?: string;
@@ -99,7 +99,7 @@ export async function run(options: TrainOptions): Promise<number> {
     });
     bar?.stop();
     const summary = { ok: true, recipe: recipe.name, startStep: result.startStep, step: result.step, stopped: result.stopped, bestValidation: result.bestValidation, files: result.files };
-    if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    if (options.json) process.stdout.write(jsonText(summary, 2) + '\n');
     else if (result.step === result.startStep && !result.stopped) {
       // A resumed run already at its last step: say so, rather than claim a checkpoint this run did not write.
       process.stdout.write(`Nothing to train: the run in ${options.checkpointDir} is already at step ${result.step}; pass --steps above ${result.step} to train on\n`);

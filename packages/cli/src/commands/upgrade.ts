@@ -4,6 +4,7 @@
  */
 import { usageError } from '@hypertx/export';
 import { upgradeModelFile, type UpgradeResult } from '@hypertx/pipeline';
+import { jsonText } from '../terminal-text.js';
 
 export async function run(files: string[], options: { output?: string; json?: boolean }): Promise<number> {
   if (options.output !== undefined && files.length !== 1) {
@@ -15,6 +16,6 @@ export async function run(files: string[], options: { output?: string; json?: bo
     results.push(result);
     if (!options.json) process.stdout.write(`${result.output}  ${result.upgraded ? 'upgraded: checksum added, weights unchanged' : 'already has a checksum'}\n`);
   }
-  if (options.json) process.stdout.write(JSON.stringify({ ok: true, files: results }, null, 2) + '\n');
+  if (options.json) process.stdout.write(jsonText({ ok: true, files: results }, 2) + '\n');
   return 0;
 }

@@ -5,7 +5,7 @@
 import { verifyModelFile } from '@hypertx/pipeline';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
-import { forTerminal, forTerminalDeep } from '../terminal-text.js';
+import { forTerminal, forTerminalDeep, jsonText } from '../terminal-text.js';
 
 interface VerifyOptions {
   support: string;
@@ -25,7 +25,7 @@ export async function run(file: string, options: VerifyOptions): Promise<number>
   if (options.json) {
     const { correct: _correct, runtime: _runtime, normalization: _normalization, ...rest } = result;
     const reference = rest.reference ? { maxAbsDiff: rest.reference.maxAbsDiff, argmaxAgreement: rest.reference.argmaxAgreement } : undefined;
-    process.stdout.write(JSON.stringify({ ...rest, reference }, null, 2) + '\n');
+    process.stdout.write(jsonText({ ...rest, reference }, 2) + '\n');
   } else {
     // Paths, file names and labels in the result came from the user's files: escaped for the terminal.
     const shown = forTerminalDeep(result);

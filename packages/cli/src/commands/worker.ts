@@ -3,7 +3,7 @@ import type { WorkerEvent } from '@hypertx/queue';
 import pc from 'picocolors';
 import { EXIT } from '../exit-codes.js';
 import { createReporter, formatMs } from '../progress.js';
-import { forTerminal } from '../terminal-text.js';
+import { forTerminal, jsonText } from '../terminal-text.js';
 
 interface WorkerCommandOptions {
   queue: string;
@@ -28,7 +28,7 @@ export async function run(options: WorkerCommandOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const onEvent = (e: WorkerEvent): void => {
-    if (options.json && e.type !== 'error') process.stdout.write(JSON.stringify(e) + '\n');
+    if (options.json && e.type !== 'error') process.stdout.write(jsonText(e) + '\n');
     else if (e.type === 'ready') reporter.step(`worker ${e.worker} serving queue ${e.queueName} with ${e.threads} compile thread${e.threads === 1 ? '' : 's'}`);
     // Job names and error messages arrive through Redis: escaped for the terminal.
     else if (e.type === 'completed') process.stdout.write(`${pc.green('✓')} ${forTerminal(e.name)}  ${formatMs(e.ms)}${e.attempt > 1 ? `  (attempt ${e.attempt})` : ''}\n`);

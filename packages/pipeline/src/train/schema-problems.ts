@@ -3,6 +3,7 @@
  * (`episodes.ways[1]`), shows the value, and says what is allowed; a misspelt key gets a
  * "did you mean". Errors at one field are merged into one line.
  */
+import { describeValue } from '@hypertx/export';
 import type { ErrorObject } from 'ajv';
 import { closestWord } from '../closest-word.js';
 
@@ -18,10 +19,7 @@ export function jsonPath(instancePath: string): string {
 
 /** A value as it appears in JSON, except that numbers JSON cannot hold (Infinity, NaN) show as such. */
 export function showValue(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return describeValue(value); // bounded: a recipe's value may be nested 100,000 deep or megabytes long
 }
 
 /** One line per field at fault, in the order Ajv found them. */
