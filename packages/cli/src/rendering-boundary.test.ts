@@ -14,13 +14,19 @@ import { reportError } from './report-error.js';
 const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\u202e\nsecond line\x9b';
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/;
 
-/** What `write` received on stdout and stderr while `run` ran (synchronously). */
+/**
+ * The colours picocolors writes (it colours when CI is set or on a TTY): escape sequences of ours,
+ * not of a file; none of them is in HOSTILE, so removing them hides nothing the tests look for.
+ */
+const OUR_COLOURS = /\x1b\[(?:1|2|22|31|32|33|39)m/g;
+
+/** What `write` received on stdout and stderr while `run` ran (synchronously), our colours removed. */
 function capture(run: () => void): { stdout: string; stderr: string } {
   const seen = { stdout: '', stderr: '' };
   const out = process.stdout.write;
   const err = process.stderr.write;
-  process.stdout.write = ((s: string) => ((seen.stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((seen.stderr += s), true)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string) => ((seen.stdout += s.replace(OUR_COLOURS, '')), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((seen.stderr += s.replace(OUR_COLOURS, '')), true)) as typeof process.stderr.write;
   try {
     run();
   } finally {
@@ -31,7 +37,8 @@ function capture(run: () => void): { stdout: string; stderr: string } {
 }
 
 /** Every line ends where the renderer meant it to: none holds a raw control character. */
-function assertSafeLines(text: string, expectedLines: number): void {
+function assertSafeLines(rendered: string, expectedLines: number): void {
+  const text = rendered.replace(OUR_COLOURS, '');
   assert.doesNotMatch(text, RAW_CONTROL, JSON.stringify(text));
   assert.equal(text.trimEnd().split('\n').length, expectedLines, text);
 }
@@ -107,6 +114,7 @@ describe('error reports', () => {
     const json = JSON.parse(stdout) as { error: { message: string; hint: string } };
     assert.equal(json.error.message, `bad label ${HOSTILE}`);
     assert.equal(json.error.hint, `rename ${HOSTILE}`);
+    assert.doesNotMatch(stdout, RAW_CONTROL, 'the JSON holds the exact text as escapes, not raw');
     assertSafeLines(stderr, 2);
   });
 

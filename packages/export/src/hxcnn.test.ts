@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { HypertxError } from './errors.js';
+import { assembleSealed } from './sealed-container.js';
 import { readCnnFile, writeCnnFile, writeFileAtomic } from './files.js';
 import { decodeCnn, encodeCnn } from './hxcnn.js';
 import type { StandaloneCnn } from './ir.js';
@@ -230,15 +231,20 @@ test('hostile header values (100,000 levels of nesting, huge strings) are typed 
   const good = encodeCnn(paperOmniglotCnn(0));
   // Built as text: JSON.stringify itself overflows the stack on such nesting.
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  // The edited header is written as text with `raw` in place of a marker, then sealed like any
+  // file hypertx writes, so the value itself (not the checksum) is what the reader meets.
   const withRaw = (edit: (h: any) => void, raw: string): Uint8Array => {
-    const marked = withHeader(good, edit);
-    const n = Number(new DataView(marked.buffer).getBigUint64(0, true));
-    const text = new TextDecoder().decode(marked.subarray(8, 8 + n)).replace('"@RAW@"', raw);
-    const h = new TextEncoder().encode(text);
-    const out = new Uint8Array(8 + h.length + marked.length - 8 - n);
+    const { header, data } = splitContainer(good);
+    edit(header);
+    const { format, version, sha256: _digest, ...rest } = header;
+    const json = JSON.stringify({ format, version, sha256: '0'.repeat(64), ...rest }).replace('"@RAW@"', raw);
+    if (format !== '@RAW@') return assembleSealed(format, version, json, [data]);
+    // A hostile `format` cannot be sealed (the seal starts with it): written as is, it must still be refused.
+    const h = new TextEncoder().encode(json + ' '.repeat((8 - (json.length % 8)) % 8));
+    const out = new Uint8Array(8 + h.length + data.length);
     new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
     out.set(h, 8);
-    out.set(marked.subarray(8 + n), 8 + h.length);
+    out.set(data, 8 + h.length);
     return out;
   };
   const cases: Array<[string, (h: any) => void, string]> = [
