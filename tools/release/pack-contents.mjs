@@ -27,6 +27,7 @@ const ALLOWED = [
   { test: (f) => ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f), why: 'package metadata and docs' },
   { test: (f) => /^dist\/.+\.(js|d\.ts)$/.test(f), why: 'compiled code and its types' },
   { test: (f, pkg) => pkg.name === MODELS_PACKAGE && /^models\/[^/]+\.(hxmodel|json|md)$/.test(f), why: 'bundled models' },
+  { test: (f, pkg) => pkg.name === MODELS_PACKAGE && f === 'recipe.schema.json', why: 'the JSON Schema of training recipes (editors check recipe files with it)' },
   { test: (f, pkg) => pkg.name === SERVER_PACKAGE && /^public\/[^/]+\.(html|js|css|svg)$/.test(f), why: 'the web page of hypertx serve' },
   { test: (f, pkg) => Object.values(typeof pkg.bin === 'object' ? pkg.bin : {}).some((b) => String(b).replace(/^\.\//, '') === f), why: 'the executable' },
 ];

@@ -180,7 +180,8 @@ let compiled: ValidateFunction | undefined;
 /** ajv is loaded on the first metadata read, not when @hypertx/export is imported (CLI start-up time). */
 function validator(): ValidateFunction {
   if (!compiled) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    const require = createRequire(import.meta.url);
+    const { Ajv } = require('ajv') as typeof import('ajv');
     // strictNumbers: a JSON number too large for a double parses as Infinity and must not pass as a number.
     compiled = new Ajv({ strictNumbers: true, allErrors: false }).compile(HYPERTX_METADATA_SCHEMA);
   }
