@@ -22,6 +22,7 @@ import {
   createConsumerProject,
   importInChild,
   npmInstall,
+  publicDataFiles,
   publicSpecifiers,
   workspaceEntryUrl,
 } from '../../tools/release/consumer-project.mjs';
@@ -153,6 +154,15 @@ describe('installed from the tarballs into an empty project', () => {
     }
     // Libraries must export something; the CLI package is its bin.
     for (const spec of specifiers.filter((s) => s !== cli.name)) assert.ok(installed[spec].names.length > 0, `${spec} exports nothing`);
+  });
+
+  test('every exported data file (the recipe JSON Schema) resolves and parses in the installed project', async () => {
+    requireInstall();
+    const specifiers = packages.flatMap((p) => publicDataFiles(p.manifest));
+    assert.ok(specifiers.includes('@hypertx/pipeline/recipe.schema.json'), specifiers.join(', '));
+    const script = `const specs = ${JSON.stringify(specifiers)}; for (const s of specs) { const v = require(s); if (typeof v !== 'object' || v === null) throw new Error(s + ' is not a JSON object'); } console.log('ok');`;
+    const run = await runCommand(process.execPath, ['-e', script], { cwd: project });
+    assert.equal(run.code, 0, describeRun(run));
   });
 
   test('CommonJS code can require() every entry point (Node >= 20.19 loads ESM through require)', async () => {

@@ -47,8 +47,14 @@ export async function npmInstall(dir, specs, { env = npmEnv(), timeoutMs = 300_0
 
 /** Every import specifier a package offers: "@hypertx/export", "@hypertx/export/testing", … */
 export function publicSpecifiers(manifest) {
-  const subpaths = Object.keys(manifest.exports ?? { '.': manifest.main }).filter((s) => s !== './package.json' && !s.includes('*'));
+  // Code entry points only: exported data files (e.g. a JSON Schema) are checked by publicDataFiles.
+  const subpaths = Object.keys(manifest.exports ?? { '.': manifest.main }).filter((s) => s !== './package.json' && !s.includes('*') && !s.endsWith('.json'));
   return subpaths.map((s) => (s === '.' ? manifest.name : manifest.name + s.slice(1)));
+}
+
+/** The package's exported data files (`"./x.json"` subpaths), as specifiers. */
+export function publicDataFiles(manifest) {
+  return Object.keys(manifest.exports ?? {}).filter((s) => s !== './package.json' && s.endsWith('.json')).map((s) => manifest.name + s.slice(1));
 }
 
 /**
