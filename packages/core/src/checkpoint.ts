@@ -26,7 +26,7 @@ import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
 import { readAhead } from './read.js';
-import { assembleSealed, checkSeal, readInputFile, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
+import { assembleSealed, checkSeal, describeValue, readInputFile, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
 export const CHECKPOINT_VERSION = 2;
@@ -108,7 +108,7 @@ function readFraming(bytes: Uint8Array, where: string): { header: Record<string,
   } catch (err) {
     throw corrupt(where, `header is not JSON: ${(err as Error).message}`);
   }
-  if (!isObject(header) || header.format !== CHECKPOINT_FORMAT) throw corrupt(where, `format is ${JSON.stringify(isObject(header) ? header.format : header)}`);
+  if (!isObject(header) || header.format !== CHECKPOINT_FORMAT) throw corrupt(where, `format is ${describeValue(isObject(header) ? header.format : header)}`);
   return { header, dataStart };
 }
 
@@ -117,7 +117,7 @@ function checkIntegrity(bytes: Uint8Array, header: Record<string, unknown>, data
   const seal = checkSeal(bytes, CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
   if (seal.status === 'intact') return;
   if (seal.status === 'unsealed') throw corrupt(where, `the header does not begin with format, version and sha256, as every v${CHECKPOINT_VERSION} file hypertx writes does`);
-  const ends = isObject(header.tensors) ? Object.values(header.tensors).map((t) => (isObject(t) && Array.isArray(t.data_offsets) ? Number(t.data_offsets[1]) || 0 : 0)) : [];
+  const ends = isObject(header.tensors) ? Object.values(header.tensors).map((t) => (isObject(t) && Array.isArray(t.data_offsets) && typeof t.data_offsets[1] === 'number' ? t.data_offsets[1] : 0)) : [];
   const needed = Math.max(0, ...ends);
   if (needed > dataLength) throw corrupt(where, `the file is truncated: the tensors need ${needed} data bytes, only ${dataLength} follow the header`);
   throw inputError('E_CHECKPOINT_CHECKSUM', `${where}: checksum mismatch: the file changed after hypertx wrote it (header sha256 ${seal.stored.slice(0, 12)}…, content ${seal.actual.slice(0, 12)}…)`, {
@@ -134,7 +134,7 @@ function checkVersion(version: unknown, where: string, acceptUnsealed: boolean):
       hint: `convert it once with \`hypertx upgrade ${where}\` (the weights stay bit-identical)`,
     });
   }
-  throw inputError('E_CHECKPOINT_VERSION', `${where}: checkpoint version ${JSON.stringify(version)} is not supported (this hypertx reads version ${CHECKPOINT_VERSION})`, { path: where });
+  throw inputError('E_CHECKPOINT_VERSION', `${where}: checkpoint version ${describeValue(version)} is not supported (this hypertx reads version ${CHECKPOINT_VERSION})`, { path: where });
 }
 
 /**
@@ -147,12 +147,13 @@ function checkTensors(header: CheckpointHeader, expected: Map<string, number[]>,
     const t = header.tensors[name] as unknown;
     if (!isObject(t)) throw corrupt(where, `tensor ${name} is missing`);
     const extra = Object.keys(t).find((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
-    if (extra !== undefined) throw corrupt(where, `tensor ${name} has an unknown field ${JSON.stringify(extra)}`);
-    if (JSON.stringify(t.shape) !== JSON.stringify(shape)) throw corrupt(where, `tensor ${name} has shape ${JSON.stringify(t.shape)}, the config needs ${JSON.stringify(shape)}`);
+    if (extra !== undefined) throw corrupt(where, `tensor ${name} has an unknown field ${describeValue(extra)}`);
+    const sameShape = Array.isArray(t.shape) && t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+    if (!sameShape) throw corrupt(where, `tensor ${name} has shape ${describeValue(t.shape)}, the config needs ${describeValue(shape)}`);
     const [b, e] = Array.isArray(t.data_offsets) ? t.data_offsets : [];
     const bytes = shape.reduce((a, c) => a * c, 1) * 4;
     if (t.dtype !== 'F32' || !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2 || !Number.isSafeInteger(b) || !Number.isSafeInteger(e) || (e as number) - (b as number) !== bytes) {
-      throw corrupt(where, `tensor ${name} has bad dtype/offsets (${JSON.stringify(t.dtype)} ${JSON.stringify(t.data_offsets)}; shape ${JSON.stringify(shape)} of F32 needs ${bytes} bytes)`);
+      throw corrupt(where, `tensor ${name} has bad dtype/offsets (${describeValue(t.dtype)} ${describeValue(t.data_offsets)}; shape ${describeValue(shape)} of F32 needs ${bytes} bytes)`);
     }
   }
   const spans = [...expected.keys()].map((name) => ({ name, begin: header.tensors[name]!.data_offsets[0], end: header.tensors[name]!.data_offsets[1] }));

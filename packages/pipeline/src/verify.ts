@@ -3,7 +3,7 @@
  * valid probabilities, class labels that match the folder's classes, and (given the IR the file was
  * written from) agreement with the float64 reference.
  */
-import { HypertxError, type HypertxMetadata, type RunOutputs } from '@hypertx/export';
+import { HypertxError, describeValue, isHypertxError, type HypertxMetadata, type RunOutputs } from '@hypertx/export';
 import { compareOutputs } from './compile/compare.js';
 import { formatPlugin } from './formats.js';
 import { loadRawSupport } from './model-files/raw-support.js';
@@ -55,7 +55,12 @@ export async function verifyModelFile(file: string, options: VerifyOptions): Pro
   const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined, ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}) });
 
   const plugin = formatPlugin(runnerFormat);
-  const { outputs, runtime } = await runModelBytes(runnerFormat, bytes, support.pixels, support.count);
+  const { outputs, runtime } = await runModelBytes(runnerFormat, bytes, support.pixels, support.count).catch((err: unknown) => {
+    if (isHypertxError(err)) throw err;
+    // The file is the user's, not ours: a runtime that fails on it is met by a damaged file (structure
+    // the readers above do not check), so this is bad input, not a bug in hypertx.
+    throw new HypertxError('E_MODEL_RUN', `${file}: the ${plugin.displayName} runtime could not run this file (${describeValue((err as Error)?.message ?? String(err))}); is it damaged?`, { kind: 'input', path: file, cause: err, hint: 'compile it again, or check it with the runtime it was made for' });
+  });
   const problems: string[] = [];
   const classes = outputs.shape[1];
   if (classes !== meta.labels.length) problems.push(`the output has ${classes} classes but the metadata lists ${meta.labels.length} labels`);

@@ -78,7 +78,8 @@ async function readTflite(path: string, bytes: Uint8Array): Promise<LoadedModelF
   const typeName = (t: number) => ({ 0: 'float32', 2: 'int32', 3: 'uint8', 9: 'int8' })[t] ?? `type ${t}`;
   const io = (ids: number[]) =>
     ids.map((id) => {
-      const t = info.tensors[id]!;
+      const t = info.tensors[id];
+      if (!t) throw new HypertxError('E_TFLITE_FILE', `${path}: not a readable TFLite model (its graph names tensor ${id}, one of ${info.tensors.length})`, { kind: 'input', path });
       return { name: t.name, shape: t.shapeSignature ?? t.shape, type: typeName(t.type) };
     });
   const signature = info.signatures[0];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,4 +59,10 @@ test('resuming drops entries past the checkpoint and the torn line, leaving no t
   const again = await resumeRunLog(file, 50);
   assert.equal(again.tornLastLine, false);
   assert.equal(again.entries.length, 2);
+});
+
+test('a FIFO in place of the log is an input error naming it, not a hang (found by the fuzz harness)', async () => {
+  const fifo = join(dir, 'fifo.jsonl');
+  execFileSync('mkfifo', [fifo]);
+  await assert.rejects(readRunLog(fifo), (err: unknown) => isHypertxError(err) && err.kind === 'input' && err.message.includes(fifo) && /FIFO/.test(err.message));
 });

@@ -3,8 +3,9 @@
  * killed mid-append leaves a half-written last line; reading ignores it (and a resume cuts it
  * away), while a bad line before the last one is damage the user must see.
  */
-import { appendFile, readFile } from 'node:fs/promises';
-import { HypertxError, writeFileAtomic } from '@hypertx/export';
+import { existsSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { HypertxError, readInputFile, writeFileAtomic } from '@hypertx/export';
 
 export interface LogEntry {
   type: string;
@@ -22,12 +23,10 @@ export interface RunLog {
 /** Reads a run's log; a missing file is an empty log. */
 export async function readRunLog(file: string): Promise<RunLog> {
   let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], tornLastLine: false };
-    throw new HypertxError('E_RUN_LOG', `can't read the training log ${file}: ${(err as Error).message}`, { kind: 'input', path: file, cause: err });
-  }
+  if (!existsSync(file)) return { entries: [], tornLastLine: false };
+  // Regular files only, within a size limit and a read timeout: a FIFO or device put in the run
+  // folder is an error, never a hang.
+  text = (await readInputFile(file, 'manifest', { what: 'training log', codes: { notFound: 'E_RUN_LOG', read: 'E_RUN_LOG' } })).toString('utf8');
   const lines = text.split('\n');
   const last = lines.findLastIndex((l) => l.trim() !== '');
   const entries: RunLog['entries'] = [];
