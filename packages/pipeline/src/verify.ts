@@ -6,6 +6,7 @@
 import { HypertxError, describeValue, isHypertxError, type HypertxMetadata, type RunOutputs } from '@hypertx/export';
 import { compareOutputs } from './compile/compare.js';
 import { formatPlugin } from './formats.js';
+import { runUntrustedModel } from './run-untrusted.js';
 import { loadRawSupport } from './model-files/raw-support.js';
 import { readModelFile, type ModelFileSummary } from './model-files/read-model-file.js';
 
@@ -55,7 +56,7 @@ export async function verifyModelFile(file: string, options: VerifyOptions): Pro
   const support = await loadRawSupport(options.support, meta.input, { unlabeled: undefined, ...(options.maxInputPixels !== undefined ? { maxInputPixels: options.maxInputPixels } : {}) });
 
   const plugin = formatPlugin(runnerFormat);
-  const { outputs, runtime } = await runModelBytes(runnerFormat, bytes, support.pixels, support.count).catch((err: unknown) => {
+  const { outputs, runtime } = await runUntrustedModel(file, { format: runnerFormat, bytes, pixels: support.pixels, count: support.count }).catch((err: unknown) => {
     if (isHypertxError(err)) throw err;
     // The file is the user's, not ours: a runtime that fails on it is met by a damaged file (structure
     // the readers above do not check), so this is bad input, not a bug in hypertx.
