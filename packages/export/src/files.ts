@@ -16,6 +16,7 @@ import type { StandaloneCnn } from './ir.js';
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // (atomicTemporaryOf below parses this name: keep the two together.)
   try {
     const handle = await open(temp, 'wx');
     try {
@@ -29,6 +30,16 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await unlink(temp).catch(() => undefined);
     throw fileWriteError(path, err);
   }
+}
+
+/**
+ * The file and the writing process of a name that `writeFileAtomic` gives its temporary files
+ * (`.<name>.<pid>.<8 hex>.tmp`), or undefined for any other name. A process killed mid-write
+ * (SIGKILL) leaves one behind; whoever owns the folder removes those of dead processes.
+ */
+export function atomicTemporaryOf(name: string): { target: string; pid: number } | undefined {
+  const m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
 /** Validates, encodes and atomically writes a `.hxcnn` model. */

@@ -29,7 +29,7 @@ export { countParameters } from './parameters.js';
 export { encodeCnn, decodeCnn, HXCNN_FORMAT, HXCNN_VERSION, HXCNN_EXTENSION } from './hxcnn.js';
 export { hxcnnFormat } from './hxcnn-format.js';
 export { assembleSealed, checkSeal, sealableHeader, sealedPrefix, tilingProblem, DIGEST_HEX_LENGTH, type SealCheck } from './sealed-container.js';
-export { writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
+export { atomicTemporaryOf, writeFileAtomic, writeCnnFile, readCnnFile } from './files.js';
 export { fileWriteError } from './write-error.js';
 export {
   readInputFile,

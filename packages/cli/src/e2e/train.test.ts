@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadCheckpoint } from '@hypertx/core';
@@ -58,9 +59,19 @@ test('train with a BatchNorm prior: checkpoints and the best model carry it; --r
 
   // A run killed while appending to its log leaves a half-written last line: resume cuts it away.
   await appendFile(join(out, 'log.jsonl'), '{"type":"train","step":6,"lo');
+  // A run killed while writing a checkpoint leaves its temporary file: the next run removes it
+  // (only those of its own files whose writer is dead).
+  const deadPid = spawnSync('true').pid;
+  const deadTemporary = join(out, `.latest.hxckpt.${deadPid}.0badf00d.tmp`);
+  const liveTemporary = join(out, `.latest.hxckpt.${process.pid}.0badf00d.tmp`);
+  const notOurs = join(out, `.notes.txt.${deadPid}.0badf00d.tmp`);
+  for (const f of [deadTemporary, liveTemporary, notOurs]) await writeFile(f, 'partial');
   const resumed = await runCli(['train', '-q', '--data', omniglotDir, '--checkpoint-dir', out, '--resume', '--steps', '6']);
   assert.equal(resumed.code, EXIT.ok, resumed.stderr);
   assert.match(resumed.stderr, /warning .*log\.jsonl ended in a half-written line .*removed it/);
+  assert.equal(existsSync(deadTemporary), false, 'a dead writer\'s temporary checkpoint is removed');
+  assert.ok(existsSync(liveTemporary) && existsSync(notOurs), 'a live writer\'s file and files that are not the run\'s stay');
+  for (const f of [liveTemporary, notOurs]) await unlink(f);
   const after6 = await loadCheckpoint(join(out, 'latest.hxckpt'));
   assert.equal(after6.step, 6);
   assert.notDeepEqual(after6.bnPrior!.mean, latest.bnPrior!.mean, 're-estimated for the new weights');

@@ -8,7 +8,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileWriteError, isHypertxError } from '@hypertx/export';
+import { atomicTemporaryOf, fileWriteError, isHypertxError } from '@hypertx/export';
 import { formatIds, formatPlugin } from '../formats.js';
 import { SET_RECORD } from './set-record-name.js';
 import { BREAKER_NAME, LOCK_NAME, lockHolder, withFolderLock, type FolderLockOptions } from './folder-lock.js';
@@ -83,9 +83,9 @@ function isDeadHolder(file: string): boolean {
 
 /** `.<output name>.<pid>.<8 hex>.tmp` of an output file, by a process no longer running (an earlier version's atomic write). */
 function isDeadTemporary(name: string): boolean {
-  const m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
-  if (!m || Number(m[2]) === process.pid || isProcessAlive(Number(m[2]))) return false;
-  return outputEndings().some((ending) => m[1]!.toLowerCase().endsWith(ending));
+  const temporary = atomicTemporaryOf(name);
+  if (!temporary || temporary.pid === process.pid || isProcessAlive(temporary.pid)) return false;
+  return outputEndings().some((ending) => temporary.target.toLowerCase().endsWith(ending));
 }
 
 /** The endings of every file a compile or a batch writes. */

@@ -29,6 +29,7 @@ import { recipeModelConfig } from './recipe-model.js';
 import { recipeSchemaUrl } from './recipe-schema.js';
 import { validateRecipe, type RecipeOrigin } from './recipe-validation.js';
 import { appendRunLog, bestValidation, readRunLog, resumeRunLog } from './run-log.js';
+import { removeDeadRunTemporaries } from './run-temporaries.js';
 
 export const RUN_FILES = {
   recipe: 'recipe.json',
@@ -141,6 +142,9 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
     return { step: startStep, startStep, stopped: false, bestValidation: bestValidation(await readRunLog(files.log)), files };
   }
 
+  for (const left of removeDeadRunTemporaries(run.outDir, Object.values(RUN_FILES))) {
+    onProgress?.({ type: 'stage', task: 'train', message: `removed ${left}, a file an earlier run was writing when it was killed` });
+  }
   let best: { step: number; mean: number; ci95: number } | null = null;
   if (resuming) {
     const log = await resumeRunLog(files.log, startStep);
