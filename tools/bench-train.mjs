@@ -17,14 +17,16 @@
  *    and holds up on a busy machine where the wall-clock speedup does not.
  *
  * Episodes are synthetic images of the right shapes (no dataset needed), made before the clock
- * starts, so the numbers are training alone. Every measurement follows one untimed warm-up step
- * (and the worker threads' start). Run on an idle machine: os.loadavg() is recorded at the start
+ * starts, so the numbers are training alone. Every measurement of section 1 follows one untimed
+ * warm-up step; section 2 times --thread-steps steps after --warmup-steps untimed ones (the worker
+ * threads' start, and V8 still compiling hot code on background threads: a long training run's
+ * steady state is what it measures). Run on an idle machine: os.loadavg() is recorded at the start
  * and end of the run and around each measurement.
  *
  * Writes bench/out/train.json; with --record, bench/results/train.json (the committed record).
  *
  * Usage: node tools/bench-train.mjs [--backends wasm,cpu] [--episodes 1,8,64,256]
- *          [--forms batched,per-episode] [--steps 3] [--thread-steps 6] [--skip-threads]
+ *          [--forms batched,per-episode] [--steps 3] [--thread-steps 20] [--warmup-steps 5] [--skip-threads]
  *          [--skip-episodes] [--quick] [--record] [--out <file>]
  *   --backends   TF.js backends to measure, in order (a backend that fails to start is recorded
  *                as skipped with the reason: e.g. webgpu before it is added to @hypertx/core)
@@ -42,7 +44,8 @@ const { values: args } = parseToolArgs(import.meta.url, {
     episodes: { type: 'string', default: '1,8,64,256' },
     forms: { type: 'string', default: 'batched,per-episode' },
     steps: { type: 'string', default: '3' },
-    'thread-steps': { type: 'string', default: '6' },
+    'thread-steps': { type: 'string', default: '20' },
+    'warmup-steps': { type: 'string', default: '5' },
     'skip-threads': { type: 'boolean', default: false },
     'skip-episodes': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -71,6 +74,7 @@ for (const f of forms) if (f !== 'batched' && f !== 'per-episode') fail(`--forms
 const quick = args.quick;
 const steps = quick ? 1 : positive('steps', args.steps);
 const threadSteps = quick ? 1 : positive('thread-steps', args['thread-steps']);
+const warmupSteps = quick ? 1 : positive('warmup-steps', args['warmup-steps']);
 
 const core = await import('../packages/core/dist/index.js');
 const { groupByShape, passesWithin, MAX_PASS_PIXELS } = await import('../packages/core/dist/train/gradient.js');
@@ -147,17 +151,19 @@ async function episodesPerStep(backend, form, T) {
 
 /** Section 2: the same steps with `workers` extra threads; returns episodes/s and the final parameters. */
 async function threaded(setup, workers) {
-  const stepsTotal = threadSteps + 1;
+  const stepsTotal = warmupSteps + threadSteps;
   const prepared = Array.from({ length: stepsTotal }, (_, s) => setup.step(s));
   const options = { episodes: (step) => prepared[step] ?? setup.step(step), seed: 1, workers, ...setup.trainer };
   const trainer = new Trainer(createHyperTransformer(setup.config, 2), options);
   const loadBefore = load();
   try {
-    await trainer.trainStep(prepared[0]); // warm-up, worker start and BatchNorm prior estimate included
+    // Warm-up: worker start, the BatchNorm prior estimate, and V8's optimising compilers, which
+    // keep compiling (on background threads) through the first few steps of every thread.
+    for (let s = 0; s < warmupSteps; s++) await trainer.trainStep(prepared[s]);
     let episodes = 0;
     const cpu0 = process.cpuUsage(); // all threads of the process
     const t0 = performance.now();
-    for (let s = 1; s < stepsTotal; s++) {
+    for (let s = warmupSteps; s < stepsTotal; s++) {
       await trainer.trainStep(prepared[s]);
       episodes += prepared[s].length;
     }
