@@ -81,6 +81,7 @@ export const MAX_POOL_SCATTER = 'HypertxMaxPoolScatter';
 
 /** 'valid' max pool, window = stride = `size`, NHWC; argmax = flat index incl. batch (first max wins, as TF). */
 function maxPoolArgmax(x: Float32Array, shape: number[], size: number, y: Float32Array, arg: Int32Array, includeBatch: boolean): void {
+  if (size === 2) return maxPool2x2Argmax(x, shape, y, arg, includeBatch);
   const [n, h, w, c] = shape as [number, number, number, number];
   const oh = Math.floor((h - size) / size) + 1;
   const ow = Math.floor((w - size) / size) + 1;
@@ -106,6 +107,42 @@ function maxPoolArgmax(x: Float32Array, shape: number[], size: number, y: Float3
           y[o] = best;
           arg[o] = includeBatch ? bestIdx : bestIdx - batchBase;
           o++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The 2×2 case (every pooling of the CNNs here), the same result as maxPoolArgmax: the four
+ * candidates of an output are four runs of `c` consecutive floats, read in order (1.5–2× faster
+ * than the general loop's channel-strided reads; first maximum wins, as there).
+ */
+function maxPool2x2Argmax(x: Float32Array, shape: number[], y: Float32Array, arg: Int32Array, includeBatch: boolean): void {
+  const [n, h, w, c] = shape as [number, number, number, number];
+  const rowStride = w * c;
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    const batchBase = b * h * rowStride;
+    const shift = includeBatch ? 0 : batchBase;
+    for (let i = 0; i < h >> 1; i++) {
+      const top = batchBase + 2 * i * rowStride;
+      for (let j = 0; j < w >> 1; j++) {
+        const a0 = top + 2 * j * c;
+        const a1 = a0 + c;
+        const a2 = a0 + rowStride;
+        const a3 = a2 + c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = x[a0 + ch] as number;
+          let at = a0 + ch;
+          let v = x[a1 + ch] as number;
+          if (v > best) (best = v), (at = a1 + ch);
+          v = x[a2 + ch] as number;
+          if (v > best) (best = v), (at = a2 + ch);
+          v = x[a3 + ch] as number;
+          if (v > best) (best = v), (at = a3 + ch);
+          y[o] = best;
+          arg[o++] = at - shift;
         }
       }
     }
