@@ -1,5 +1,5 @@
 /** Loss, gradient and predictions of a shard of episodes (used in-process and by the workers). */
-import type { BnMode } from '../config.js';
+import { type BnMode, type HyperTransformerConfig, channelsOf } from '../config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from '../episode.js';
 import { inputError } from '../errors.js';
 import { type EpisodeConvForm, crossEntropy } from '../model/forward.js';
@@ -28,8 +28,23 @@ export interface ShardGradient {
  */
 export const MAX_PASS_PIXELS = 5_000_000;
 
+/** The widest conv block of the models MAX_PASS_PIXELS was measured on. */
+const MEASURED_CHANNELS = 8;
+
+/**
+ * Input pixels one pass of `config`'s model may hold: MAX_PASS_PIXELS, shrunk in proportion to
+ * its widest conv block beyond 8 channels. The activations a pass keeps grow with the channels: a
+ * 64-channel ProtoNet overflowed the wasm heap on a 4.3M-pixel step (16 episodes of 20-way 5-shot
+ * with 5 unlabelled at 32×32) that the 8-channel model trains in one pass.
+ */
+export function passPixelBudget(config: HyperTransformerConfig): number {
+  let widest = 0;
+  for (let l = 0; l < config.cnn.layers; l++) widest = Math.max(widest, channelsOf(config, l));
+  return Math.floor((MAX_PASS_PIXELS * MEASURED_CHANNELS) / Math.max(MEASURED_CHANNELS, widest));
+}
+
 export interface PassOptions {
-  /** Input pixels one pass may hold (default MAX_PASS_PIXELS). */
+  /** Input pixels one pass may hold (default passPixelBudget of the model's config). */
   maxPixels?: number;
   /** How the generated convs run (default: the backend's, forward.ts defaultEpisodeConv). */
   episodeConv?: EpisodeConvForm;
@@ -82,7 +97,7 @@ export function passesWithin(episodes: Episode[], maxPixels: number): Episode[][
 
 /**
  * Loss, gradient (a tensor: the caller disposes) and predictions of a shard of episodes: one pass
- * per shape group, or more where MAX_PASS_PIXELS needs them. Over several passes the loss and
+ * per shape group, or more where the pass budget (passPixelBudget) needs them. Over several passes the loss and
  * gradient are the query-weighted means of the passes' (each pass's loss is a mean over its
  * queries): equal to one pass up to rounding. Predictions and labels come in pass order.
  */
@@ -92,7 +107,7 @@ export async function shardGradientTensor(
   bnMode: BnMode,
   options: PassOptions = {},
 ): Promise<PassResult> {
-  const maxPixels = options.maxPixels ?? MAX_PASS_PIXELS;
+  const maxPixels = options.maxPixels ?? passPixelBudget(model.config);
   const conv = options.episodeConv;
   const distillation = options.distillation ?? null;
   const passes = groupByShape(episodes).flatMap((group) => passesWithin(group, maxPixels));

@@ -10,7 +10,7 @@ import { inputError } from '../errors.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { readAhead } from '../read.js';
 import { tf } from '../tf.js';
-import { MAX_PASS_PIXELS, groupByShape, passesWithin } from './gradient.js';
+import { groupByShape, passPixelBudget, passesWithin } from './gradient.js';
 
 /** Throws E_DISTILL_TEACHER unless `teacher` can label an episode of `ways` classes and `channels`-channel images. */
 export function assertTeacherFits(teacher: EpisodicModel, need: { ways: number; channels: number }, teacherName = 'the teacher'): void {
@@ -39,8 +39,9 @@ export async function withTeacherLogits(teacher: EpisodicModel, episodes: Episod
   const forTeacher: Episode[] = [];
   for (const e of episodes) forTeacher.push(await resizeEpisode(e, height, width));
   const logitsOf = new Map<Episode, Float32Array>();
+  // Within a tidy every activation lives until the end of the pass, as in training: same budget.
   for (const group of groupByShape(forTeacher)) {
-    for (const pass of passesWithin(group, options.maxPixels ?? MAX_PASS_PIXELS)) {
+    for (const pass of passesWithin(group, options.maxPixels ?? passPixelBudget(teacher.config))) {
       const perEpisode = await passLogits(teacher, pass);
       pass.forEach((e, i) => logitsOf.set(e, perEpisode[i] as Float32Array));
     }
