@@ -77,10 +77,16 @@ test('a distilled run on fold 2 of 5: prints and logs the held-out alphabets, re
     assert.equal(metadata['split'], 'fold 2 of 5 of the 30 alphabets in file order held out', file);
   }
 
+  // The same teacher: the run resumes and logs the teacher again.
+  const same = await runCli(['train', '-q', '--data', omniglotDir, '--checkpoint-dir', out, '--resume', '--steps', '3']);
+  assert.equal(same.code, EXIT.ok, same.stderr);
+  const starts = (await readFile(join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>).filter((e) => e.type === 'start');
+  assert.deepEqual(starts.map((e) => [e.step, e.resumed, e.teacher.sha256]), [[0, false, sha256], [2, true, sha256]]);
+
   // Another teacher under the same name: the resume is refused before anything is written.
   const logBefore = await readFile(join(out, 'log.jsonl'), 'utf8');
   await saveModel(teacher, createProtoNet(teacherConfig({ channels: 8, side: 32 }), 4));
-  const resumed = await runCli(['train', '-q', '--data', omniglotDir, '--checkpoint-dir', out, '--resume', '--steps', '3']);
+  const resumed = await runCli(['train', '-q', '--data', omniglotDir, '--checkpoint-dir', out, '--resume', '--steps', '4']);
   assert.equal(resumed.code, EXIT.input, resumed.stderr);
   assert.match(resumed.stderr, /distill\.teacher .*teacher\.hxmodel is not the teacher this run started with/);
   assert.equal(await readFile(join(out, 'log.jsonl'), 'utf8'), logBefore);
