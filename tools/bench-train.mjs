@@ -7,7 +7,7 @@
  *    im2col + one batched matMul per layer; 'per-episode': one conv per episode). The authors'
  *    20-way 1-shot preset (omniglot-1shot, 3 queries per class), one thread. Dispatches are the
  *    kernels the TF.js engine ran in one step (startDispatchCount); `passes` is how many meta-batches
- *    the step ran as (one per 5M input pixels, MAX_PASS_PIXELS): dispatches are constant per pass.
+ *    the step ran as (one per 5M input pixels at 8 channels, fewer when wider: passPixelBudget): dispatches are constant per pass.
  * 2. Threads: episodes/s with 1 and 2 threads (workers 0 and 1) on the authors' 20-way 1-shot
  *    preset and on our default recipe (omniglot-ht-8ch: 2–20 ways, 1–5 shots, 0–2 unlabelled,
  *    8 episodes per step, Adam, BatchNorm prior), each on every backend of --backends; the speedup,
@@ -77,7 +77,7 @@ const threadSteps = quick ? 1 : positive('thread-steps', args['thread-steps']);
 const warmupSteps = quick ? 1 : positive('warmup-steps', args['warmup-steps']);
 
 const core = await import('../packages/core/dist/index.js');
-const { groupByShape, passesWithin, MAX_PASS_PIXELS } = await import('../packages/core/dist/train/gradient.js');
+const { groupByShape, passesWithin, passPixelBudget } = await import('../packages/core/dist/train/gradient.js');
 const { builtInRecipe, recipeConfig } = await import('../packages/pipeline/dist/index.js');
 const { Trainer, createHyperTransformer, initBackend, makeSyntheticEpisode, preset, startDispatchCount, tf, defaultEpisodeConv } = core;
 
@@ -141,7 +141,7 @@ async function episodesPerStep(backend, form, T) {
       if (s === 0) dispatches = counter.stop();
     }
     const stepMs = median(times);
-    const passes = groupByShape(episodes).flatMap((g) => passesWithin(g, MAX_PASS_PIXELS)).length;
+    const passes = groupByShape(episodes).flatMap((g) => passesWithin(g, passPixelBudget(authors.config))).length;
     return { backend, form, episodesPerStep: T, passes, dispatchesPerStep: dispatches.total, dispatchesPerPass: Math.round(dispatches.total / passes), stepMs: Math.round(stepMs), episodesPerSecond: round((T * 1000) / stepMs), loadBefore, loadAfter: load() };
   } finally {
     trainer.model.dispose();

@@ -6,9 +6,18 @@ import type { HyperTransformerConfig } from './config.js';
 import { inputError } from './errors.js';
 import { tf } from './tf.js';
 
-import type { Episode, ImageBatch } from '@hypertx/export';
+import type { Episode as SampledEpisode, ImageBatch } from '@hypertx/export';
 
-export type { Episode, ImageBatch };
+export type { ImageBatch };
+
+/** An episode as data samples it, plus what training may carry along with it. */
+export interface Episode extends SampledEpisode {
+  /**
+   * A frozen teacher's logits for the query images, `query.count × ways` values in query order
+   * (train/teacher.ts computes them). Used only by a Trainer with `distillation`; ignored elsewhere.
+   */
+  teacherLogits?: Float32Array;
+}
 
 /** The tensors of T stacked episodes (equal ways and sizes). Dispose with `disposeMetaBatch`. */
 export interface MetaBatch {
@@ -25,10 +34,12 @@ export interface MetaBatch {
   /** `[T, Q, ways]` one-hot query labels (absent when Q = 0). */
   queryOneHot: tf.Tensor3D | null;
   queryLabels: Int32Array;
+  /** `[T, Q, ways]` the teacher's query logits, when every episode carries them (distillation). */
+  teacherLogits: tf.Tensor3D | null;
 }
 
 export function disposeMetaBatch(batch: MetaBatch): void {
-  const tensors = [batch.images, batch.supportOneHot, ...(batch.queryOneHot ? [batch.queryOneHot] : [])];
+  const tensors = [batch.images, batch.supportOneHot, ...(batch.queryOneHot ? [batch.queryOneHot] : []), ...(batch.teacherLogits ? [batch.teacherLogits] : [])];
   if (batch.supportImages !== batch.images) tensors.push(batch.supportImages); // shared when there are no queries
   tf.dispose(tensors);
 }
@@ -69,6 +80,19 @@ export function validateEpisode(config: HyperTransformerConfig, episode: Episode
   for (const l of episode.queryLabels) {
     if (!Number.isInteger(l) || l < 0 || l >= ways) throw inputError('E_EPISODE_LABELS', `${where}.queryLabels contains ${l}; valid labels are 0..${ways - 1}`);
   }
+  if (episode.teacherLogits !== undefined) validateTeacherLogits(episode, where);
+}
+
+function validateTeacherLogits(episode: Episode, where: string): void {
+  const logits = episode.teacherLogits as Float32Array;
+  const expected = episode.query.count * episode.ways;
+  if (!(logits instanceof Float32Array) || logits.length !== expected) {
+    throw inputError('E_EPISODE_TEACHER_LOGITS', `${where}.teacherLogits has ${logits instanceof Float32Array ? logits.length : 'no Float32Array of'} values, expected queries × ways = ${episode.query.count} × ${episode.ways} = ${expected}`, {
+      hint: 'teacher logits must come from a teacher run on this very episode (withTeacherLogits)',
+    });
+  }
+  const bad = logits.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw inputError('E_EPISODE_TEACHER_LOGITS', `${where}.teacherLogits[${bad}] is ${logits[bad]}; teacher logits must be finite`, { hint: 'the teacher model is broken (its weights overflowed): train or pick another teacher' });
 }
 
 /** Validates every episode and checks that all have equal ways, support and query sizes. */
@@ -99,7 +123,11 @@ export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[
   const oneHot = new Float32Array(T * S * (config.maxWays + 1));
   const queryOneHot = new Float32Array(T * Q * first.ways);
   const queryLabels = new Int32Array(T * Q);
+  // Teacher logits travel only when every episode has them: a partial set has no meaning.
+  const withTeacher = Q > 0 && episodes.every((e) => e.teacherLogits !== undefined);
+  const teacherLogits = withTeacher ? new Float32Array(T * Q * first.ways) : null;
   episodes.forEach((e, t) => {
+    if (teacherLogits) teacherLogits.set(e.teacherLogits as Float32Array, t * Q * first.ways);
     images.set(e.support.pixels, t * (S + Q) * px);
     images.set(e.query.pixels, (t * (S + Q) + S) * px);
     if (Q > 0) support.set(e.support.pixels, t * S * px);
@@ -122,5 +150,6 @@ export function stackEpisodes(config: HyperTransformerConfig, episodes: Episode[
     supportOneHot: tf.tensor2d(oneHot, [T * S, config.maxWays + 1]),
     queryOneHot: Q > 0 ? tf.tensor3d(queryOneHot, [T, Q, first.ways]) : null,
     queryLabels,
+    teacherLogits: teacherLogits ? tf.tensor3d(teacherLogits, [T, Q, first.ways]) : null,
   };
 }

@@ -28,6 +28,9 @@ export {
   type TrainState,
 } from './checkpoint.js';
 export { Trainer, type TrainerOptions, type TrainProgress, type StepResult, type EpisodeSource } from './train/trainer.js';
+export { distillationLoss, validateDistillation, type Distillation } from './train/distillation.js';
+export { withTeacherLogits, assertTeacherFits } from './train/teacher.js';
+export { passPixelBudget } from './train/gradient.js';
 export { FlatOptimizer, clipByGlobalNorm, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
 export { learningRate, type LrSchedule } from './train/schedule.js';
 export { describeSupport, checkSupport, type SupportDescription } from './accepted-support.js';

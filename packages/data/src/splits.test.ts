@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { rotate90 } from './resample.js';
 import { createGlyphSource } from './sources/glyphs.js';
 import { rotatedClasses, selectClasses } from './sources/subset.js';
-import { groupsOf, holdOutClasses, holdOutGroups, splitByClass, splitByGroup } from './splits.js';
+import { foldGroups, groupsOf, holdOutClasses, holdOutFold, holdOutGroups, splitByClass, splitByGroup } from './splits.js';
 import { hxError } from './test-support/paths.js';
 
 const source = createGlyphSource({ seed: 4, alphabets: 6, charactersPerAlphabet: 5, drawers: 4 });
@@ -51,4 +51,20 @@ test('rotatedClasses: four classes per character, same group, pixels rotated', (
   // Non-square sizes come out at the requested size.
   assert.equal(rot.readImage(1, 0, { height: 10, width: 6 }).length, 60);
   assert.throws(() => rotatedClasses(small, [0, 4]), hxError('E_INVALID_OPTION'));
+});
+
+test('k-fold by group: contiguous blocks in group order that together hold out every group once', () => {
+  const thirty = Array.from({ length: 30 }, (_, i) => `a${i}`);
+  assert.deepEqual(foldGroups(thirty, 6, 6), ['a25', 'a26', 'a27', 'a28', 'a29'], 'fold 6 of 6: the last five');
+  assert.deepEqual(foldGroups(thirty, 1, 5), ['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
+  const sevenOfFour = [1, 2, 3, 4].map((i) => foldGroups(thirty.slice(0, 7), i, 4));
+  assert.deepEqual(sevenOfFour, [['a0'], ['a1', 'a2'], ['a3', 'a4'], ['a5', 'a6']]);
+  assert.deepEqual(sevenOfFour.flat(), thirty.slice(0, 7));
+  const { train, heldOut } = holdOutFold(source, 2, 3);
+  assert.deepEqual(groupsOf(heldOut), ['alphabet-03', 'alphabet-04']);
+  assert.equal(train.classes.length + heldOut.classes.length, source.classes.length);
+  assert.throws(() => foldGroups(thirty, 0, 5), hxError('E_INVALID_OPTION', '1..5'));
+  assert.throws(() => foldGroups(thirty, 6, 5), hxError('E_INVALID_OPTION', '1..5'));
+  assert.throws(() => foldGroups(thirty, 1, 31), hxError('E_INVALID_OPTION', '2..30 folds'));
+  assert.throws(() => foldGroups(thirty, 1, 1), hxError('E_INVALID_OPTION', '2..30 folds'));
 });

@@ -53,6 +53,25 @@ export function holdOutGroups(source: FewShotSource, names: readonly string[]): 
   return splitByClassMask(source, (i) => held.has(source.classes[i]!.group), `${held.size} named groups`);
 }
 
+/**
+ * The groups that fold `fold` of `of` holds out, for group-level k-fold: the groups in order
+ * (an Omniglot file's alphabet order) cut into `of` contiguous blocks, fold i (1-based) the
+ * block from index ⌊(i−1)·G/K⌋ up to ⌊i·G/K⌋ (exclusive). With 30 Omniglot alphabets, fold 6 of
+ * 6 is the last five: the project's standard validation alphabets.
+ */
+export function foldGroups(groups: readonly string[], fold: number, of: number): string[] {
+  if (!Number.isInteger(of) || of < 2 || of > groups.length) {
+    throw usageError(DATA_ERROR_CODES.invalidOption, `k-fold over ${groups.length} groups needs 2..${groups.length} folds; got ${of}`);
+  }
+  if (!Number.isInteger(fold) || fold < 1 || fold > of) throw usageError(DATA_ERROR_CODES.invalidOption, `fold must be a whole number in 1..${of}; got ${fold}`);
+  return groups.slice(Math.floor(((fold - 1) * groups.length) / of), Math.floor((fold * groups.length) / of));
+}
+
+/** Hold out the groups of fold `fold` of `of` (foldGroups). */
+export function holdOutFold(source: FewShotSource, fold: number, of: number): Split {
+  return holdOutGroups(source, foldGroups(groupsOf(source), fold, of));
+}
+
 /** Hold out the classes with the given names. Unknown names are an error. */
 export function holdOutClasses(source: FewShotSource, names: readonly string[]): Split {
   const byName = new Map(source.classes.map((c, i) => [c.name, i] as const));

@@ -20,6 +20,7 @@ export { DEFAULT_FORMATS, formatIds, formatPlugin, formatDisplayName, parseForma
 export { evaluate, type EvaluateOptions, type EvaluateResult, type Engine } from './evaluate/evaluate.js';
 export { train, resolveRecipe, recipeConfig, checkRecipe, type TrainOptions, type TrainResult } from './train/train.js';
 export { RECIPE_SCHEMA_FILE } from './train/recipe-schema.js';
+export { VALIDATION_GLYPHS } from './train/alphabet-split.js';
 export type { RecipeOrigin } from './train/recipe-validation.js';
 export { BUILT_IN_RECIPES, builtInRecipe, omniglotRecipe, type TrainingRecipe, type ConfigOverrides, type Count } from './train/recipe.js';
 export { stageFromProtoNet, type StageOptions, type StageResult } from './staging/stage-from-protonet.js';

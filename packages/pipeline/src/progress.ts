@@ -20,7 +20,11 @@ export type ProgressEvent =
   /** batch: one support set compiled, skipped (outputs already there) or failed; `done` of `total` sets. */
   | { type: 'set'; task: 'batch'; result: BatchSetResult; done: number; total: number }
   /** train: the run starts (or resumes) at `step`. */
-  | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on, with the GPU adapter for webgpu (`webgpu on NVIDIA H200 (nvidia hopper)`). */ backend: string; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number }
+  | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on, with the GPU adapter for webgpu (`webgpu on NVIDIA H200 (nvidia hopper)`). */ backend: string; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number;
+      /** Which alphabets train and which validate (null: procedural glyphs), and the rule that chose them. */
+      alphabets: { train: string[]; validation: string[] | null; rule: string };
+      /** The distillation teacher, or null. */
+      teacher: { file: string; sha256: string; description: string; weight: number; temperature: number } | null }
   | { type: 'train-step'; task: 'train'; step: number; steps: number; loss: number; accuracy: number; lr: number; episodesPerSecond: number }
   /** train: validation begins (it takes seconds) and ends. */
   | { type: 'validation-start'; task: 'train'; step: number; episodes: number }

@@ -71,6 +71,12 @@ export async function run(options: TrainOptions): Promise<number> {
         `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${e.backend}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
           `${e.trainClasses} training classes, ${e.validationClasses} validation classes, step ${e.step}/${e.steps}`,
       );
+      const validating = e.alphabets.validation ? `; validating on ${e.alphabets.validation.join(', ')}` : '';
+      reporter.step(`Alphabets: ${e.alphabets.rule}${validating}`);
+      if (e.teacher) {
+        const t = e.teacher;
+        reporter.step(`Distilling ${t.file} (${t.description}; SHA-256 ${t.sha256.slice(0, 16)}…): weight ${t.weight}, temperature ${t.temperature}`);
+      }
       eta.start(e.step, e.steps);
       bar = reporter.bar(e.steps, '  {bar} {value}/{total} | loss {loss} | acc {acc} | {eps} ep/s | val {val} | {remaining}', { start: e.step, values: shown });
     } else if (e.type === 'train-step') {

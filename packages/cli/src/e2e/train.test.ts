@@ -76,8 +76,9 @@ test('train with a BatchNorm prior: checkpoints and the best model carry it; --r
   assert.equal(after6.step, 6);
   assert.notDeepEqual(after6.bnPrior!.mean, latest.bnPrior!.mean, 're-estimated for the new weights');
   const logText = await readFile(join(out, 'log.jsonl'), 'utf8');
-  const steps = logText.trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
-  assert.deepEqual(steps, [2, 4, 4, 6, 6], 'the entries up to step 4 kept, the torn line gone, step 6 logged');
+  const entries = logText.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number });
+  assert.deepEqual(entries.filter((e) => e.type !== 'start').map((e) => e.step), [2, 4, 4, 6, 6], 'the entries up to step 4 kept, the torn line gone, step 6 logged');
+  assert.deepEqual(entries.filter((e) => e.type === 'start').map((e) => e.step), [0, 4], 'the start and the resume each say what they train on');
 
   // Resumed at its last step, it trains nothing and claims no new checkpoint.
   const before = (await stat(join(out, 'latest.hxckpt'))).mtimeMs;

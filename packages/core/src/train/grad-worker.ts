@@ -12,6 +12,7 @@ import type { ModelKind } from '../model/hypertransformer.js';
 import { modelFromValues } from '../model/hypertransformer.js';
 import { protoNetFromValues } from '../model/protonet.js';
 import { tf } from '../tf.js';
+import type { Distillation } from './distillation.js';
 import { shardGradient } from './gradient.js';
 
 export interface WorkerInit {
@@ -28,6 +29,7 @@ export interface WorkerJob {
   bnMode: BnMode;
   episodeConv: EpisodeConvForm | undefined;
   bnPrior: BnPrior | null;
+  distillation: Distillation | null;
 }
 
 const init = workerData as WorkerInit;
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
       // A private copy: the cpu backend would keep the shared array itself as the tensor's storage.
       tf.tidy(() => model.params.assign(tf.tensor1d(init.params.slice())));
       model.bnPrior = job.bnPrior;
-      const r = await shardGradient(model, job.episodes, job.bnMode, { episodeConv: job.episodeConv });
+      const r = await shardGradient(model, job.episodes, job.bnMode, { episodeConv: job.episodeConv, distillation: job.distillation });
       port.postMessage({ id: job.id, ok: true, ...r }, [r.gradient.buffer as ArrayBuffer, r.predicted.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, error: (err as Error).message, code: (err as { code?: string }).code });

@@ -4,7 +4,7 @@ import { createHyperTransformer } from '../model/hypertransformer.js';
 import { makeSyntheticEpisode } from '../synthetic.js';
 import { maxAbsDiff, tinyConfig, useWasm } from '../test-support/tiny.js';
 import { tf } from '../tf.js';
-import { passesWithin, shardGradientTensor } from './gradient.js';
+import { MAX_PASS_PIXELS, passesWithin, passPixelBudget, shardGradientTensor } from './gradient.js';
 
 before(useWasm);
 
@@ -37,4 +37,13 @@ test('a shard split into passes gives the one-pass loss, gradient and prediction
   assert.deepEqual(split.queryLabels, whole.queryLabels);
   tf.dispose([whole.gradient, split.gradient]);
   model.dispose();
+});
+
+test('the pass budget shrinks with the widest conv block beyond 8 channels (a 64-channel ProtoNet overflowed the wasm heap)', () => {
+  const withChannels = (channels: number | number[]) => tinyConfig({ cnn: { ...config.cnn, channels } });
+  assert.equal(passPixelBudget(withChannels(4)), MAX_PASS_PIXELS);
+  assert.equal(passPixelBudget(withChannels(8)), MAX_PASS_PIXELS);
+  assert.equal(passPixelBudget(withChannels(16)), MAX_PASS_PIXELS / 2);
+  assert.equal(passPixelBudget(withChannels(64)), MAX_PASS_PIXELS / 8);
+  assert.equal(passPixelBudget(withChannels([8, 32])), MAX_PASS_PIXELS / 4, 'the widest block counts');
 });

@@ -19,6 +19,7 @@ import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
 import { readAhead, readsAsync } from '../read.js';
 import { tf } from '../tf.js';
+import { type Distillation, validateDistillation } from './distillation.js';
 import { shardGradientTensor } from './gradient.js';
 import { splitIntoShards } from './shards.js';
 import { FlatOptimizer, type OptimizerConfig, clipByGlobalNorm } from './optimizer.js';
@@ -32,6 +33,8 @@ export interface TrainProgress {
   step: number;
   totalSteps: number;
   loss: number;
+  /** The distillation term, when distilling (StepResult.distillLoss). */
+  distillLoss?: number;
   /** Query accuracy over the step's episodes. */
   accuracy: number;
   lr: number;
@@ -76,10 +79,20 @@ export interface TrainerOptions {
    * runs faster (forward.ts, defaultEpisodeConv).
    */
   episodeConv?: EpisodeConvForm;
+  /**
+   * Distil a frozen teacher (distillation.ts): each step's loss adds weight · T² · KL between the
+   * teacher's and the student's softened query probabilities. Every training episode must then
+   * carry `teacherLogits` (withTeacherLogits, train/teacher.ts), computed where the episodes are
+   * made, so worker threads need no teacher.
+   */
+  distillation?: Distillation;
 }
 
 export interface StepResult {
+  /** The loss minimised: mean query cross-entropy, plus weight · the distillation term when distilling. */
   loss: number;
+  /** The distillation term (T² · mean KL, before the weight); absent unless distilling. */
+  distillLoss?: number;
   accuracy: number;
   gradNorm: number;
   lr: number;
@@ -100,6 +113,7 @@ export class Trainer {
     this.stepCount = resume?.step ?? 0;
     const optConfig: OptimizerConfig = options.optimizer ?? (resume?.optimizer ? ({ name: resume.optimizer.name, ...resume.optimizer.hyper } as OptimizerConfig) : { name: 'sgd' });
     this.optimizer = new FlatOptimizer(optConfig, model.layout.total, resume?.optimizer ?? undefined);
+    if (options.distillation) validateDistillation(options.distillation);
   }
 
   /** Resumes from a checkpoint; with `expect`, throws E_CHECKPOINT_CONFIG_MISMATCH if the configs differ. */
@@ -135,6 +149,15 @@ export class Trainer {
     // Before sharding, so an error names the episode's index in the step.
     if (episodes.length === 0) throw inputError('E_EPISODE_BATCH', 'a step needs at least one episode');
     episodes.forEach((e, i) => validateEpisode(model.config, e, `episodes[${i}]`));
+    const distillation = this.options.distillation ?? null;
+    if (distillation) {
+      const missing = episodes.findIndex((e) => e.teacherLogits === undefined);
+      if (missing >= 0) {
+        throw inputError('E_EPISODE_TEACHER_LOGITS', `episodes[${missing}] has no teacherLogits: a Trainer with distillation needs the teacher's query logits on every training episode`, {
+          hint: 'label each step\'s episodes with withTeacherLogits(teacher, episodes) before trainStep',
+        });
+      }
+    }
     const prior = this.options.bnPrior;
     if (prior && (!model.bnPrior || model.bnPrior.weight !== prior.weight)) {
       // Twice: the second pass sees earlier blocks normalised as inference will normalise them.
@@ -144,6 +167,7 @@ export class Trainer {
     const pool = episodes.length > 1 ? await this.workerPool() : null;
     let gradient: tf.Tensor1D;
     let loss: number;
+    let distillLoss: number | undefined;
     let right = 0;
     let total = 0;
     const count = (predicted: Int32Array, labels: Int32Array) => {
@@ -153,14 +177,15 @@ export class Trainer {
       total += labels.length;
     };
     if (!pool) {
-      const r = await shardGradientTensor(model, episodes, bnMode, { episodeConv });
+      const r = await shardGradientTensor(model, episodes, bnMode, { episodeConv, distillation });
       gradient = r.gradient;
       loss = r.loss;
+      distillLoss = r.distillLoss;
       count(r.predicted, r.queryLabels);
     } else {
       const shards = splitIntoShards(episodes, pool.size + 1);
-      const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior });
-      const local = await shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv });
+      const remote = pool.run(model.params.dataSync() as Float32Array, shards.slice(1), { bnMode, episodeConv, bnPrior: model.bnPrior, distillation });
+      const local = await shardGradientTensor(model, shards[0] as Episode[], bnMode, { episodeConv, distillation });
       let others: Awaited<(typeof remote)[number]>[];
       try {
         others = await Promise.all(remote);
@@ -183,6 +208,7 @@ export class Trainer {
       });
       local.gradient.dispose();
       loss = results.reduce((a, r, i) => a + (r.loss * (queries[i] as number)) / all, 0);
+      if (distillation) distillLoss = results.reduce((a, r, i) => a + ((r.distillLoss ?? 0) * (queries[i] as number)) / all, 0);
       results.forEach((r) => count(r.predicted, r.queryLabels));
     }
     const clipped = await clipByGlobalNorm(gradient, this.options.clipNorm);
@@ -192,7 +218,7 @@ export class Trainer {
     this.stepCount += 1;
     model.markChanged();
     if (prior && this.stepCount % prior.every === 0) await this.refreshBnPrior();
-    return { loss, accuracy: right / total, gradNorm, lr };
+    return { loss, ...(distillLoss !== undefined ? { distillLoss } : {}), accuracy: right / total, gradNorm, lr };
   }
 
   /** Trains until `totalSteps` steps are done (counting steps restored from a checkpoint). */

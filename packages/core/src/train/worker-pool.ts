@@ -16,6 +16,7 @@ import { HypertxError, internalError } from '../errors.js';
 import type { BnPrior } from '../model/bn-prior.js';
 import type { EpisodeConvForm } from '../model/forward.js';
 import type { EpisodicModel } from '../model/hypertransformer.js';
+import type { Distillation } from './distillation.js';
 import type { ShardGradient } from './gradient.js';
 import type { WorkerInit, WorkerJob } from './grad-worker.js';
 
@@ -25,6 +26,8 @@ export interface ShardSettings {
   /** Undefined: each thread's backend default. */
   episodeConv: EpisodeConvForm | undefined;
   bnPrior: BnPrior | null;
+  /** The distillation term's settings (each episode carries its teacher logits), or null. */
+  distillation: Distillation | null;
 }
 
 interface Pending {
@@ -59,7 +62,7 @@ class GradientWorker {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) this.worker.unref();
-      if (m.ok) p.resolve({ loss: m.loss, gradient: m.gradient, predicted: m.predicted, queryLabels: m.queryLabels });
+      if (m.ok) p.resolve({ loss: m.loss, ...(m.distillLoss !== undefined ? { distillLoss: m.distillLoss } : {}), gradient: m.gradient, predicted: m.predicted, queryLabels: m.queryLabels });
       else p.reject(new HypertxError(m.code ?? 'E_TRAIN_WORKER', `gradient worker: ${m.error}`, { kind: 'internal' }));
     });
     this.worker.on('error', (e) => {

@@ -1,16 +1,20 @@
 /** Omniglot episodes for training and validation, from a recipe (data → core wiring). */
-import { createEpisodeSampler, deriveSeed, holdOutGroups, loadOmniglot, rotatedClasses, type Episode, type FewShotSource } from '@hypertx/data';
+import { createEpisodeSampler, createGlyphSource, deriveSeed, groupsOf, holdOutGroups, loadOmniglot, rotatedClasses, type Episode, type FewShotSource } from '@hypertx/data';
 import { HypertxError } from '@hypertx/export';
+import { alphabetSplit, VALIDATION_GLYPHS, type AlphabetSplit } from './alphabet-split.js';
 import type { TrainingRecipe } from './recipe.js';
+import type { RecipeOrigin } from './recipe-validation.js';
 
 export interface OmniglotSplit {
   train: FewShotSource;
   validation: FewShotSource;
   trainClasses: number;
   validationClasses: number;
+  /** Which alphabets train and validate, and why. */
+  alphabets: AlphabetSplit;
 }
 
-export function loadOmniglotSplit(dir: string | undefined, recipe: TrainingRecipe): OmniglotSplit {
+export function loadOmniglotSplit(dir: string | undefined, recipe: TrainingRecipe, origin: RecipeOrigin = { where: `recipe "${recipe.name}"` }): OmniglotSplit {
   if (!dir) {
     throw new HypertxError('E_USAGE', 'no dataset given', {
       kind: 'usage',
@@ -18,9 +22,18 @@ export function loadOmniglotSplit(dir: string | undefined, recipe: TrainingRecip
     });
   }
   const source = loadOmniglot(dir);
-  const split = holdOutGroups(source, recipe.data.validationAlphabets);
-  const train = recipe.data.rotateClasses ? rotatedClasses(split.train) : split.train;
-  return { train, validation: split.heldOut, trainClasses: train.classes.length, validationClasses: split.heldOut.classes.length };
+  const alphabets = alphabetSplit(groupsOf(source), recipe.data, origin);
+  let kept: FewShotSource = source;
+  let validation: FewShotSource;
+  if (alphabets.validationAlphabets) {
+    const split = holdOutGroups(source, alphabets.validationAlphabets);
+    kept = split.train;
+    validation = split.heldOut;
+  } else {
+    validation = createGlyphSource(VALIDATION_GLYPHS);
+  }
+  const train = recipe.data.rotateClasses ? rotatedClasses(kept) : kept;
+  return { train, validation, trainClasses: train.classes.length, validationClasses: validation.classes.length, alphabets };
 }
 
 /**

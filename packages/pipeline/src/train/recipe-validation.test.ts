@@ -38,13 +38,30 @@ const schemaRejects: [string, unknown, RegExp][] = [
   ['an exponential schedule without its rate', edited((r) => (r.schedule = { kind: 'exponential', lr: 0.1, decaySteps: 100 })), /^my\.json: schedule\.decayRate is missing$/m],
   ['a misspelt bnMode', edited((r) => (r.bnMode = 'suport')), /^my\.json: bnMode is "suport"; it must be one of "support", "transductive" \(did you mean "support"\?\)$/m],
   ['an even kernel', edited((r) => (r.model.overrides.cnn.kernelSize = 4)), /^my\.json: model\.overrides\.cnn\.kernelSize is 4; it must be one of 1, 3, 5, 7$/m],
+  ['fold 0', edited((r) => ([r.data.alphabetFold, r.data.validationAlphabets] = [{ fold: 0, of: 5 }, undefined])), /^my\.json: data\.alphabetFold\.fold is 0; it must be ≥ 1$/m],
+  ['a one-fold split', edited((r) => ([r.data.alphabetFold, r.data.validationAlphabets] = [{ fold: 1, of: 1 }, undefined])), /^my\.json: data\.alphabetFold\.of is 1; it must be ≥ 2$/m],
+  ['trainAlphabets other than "all"', edited((r) => ([r.data.trainAlphabets, r.data.validationAlphabets] = ['most', undefined])), /^my\.json: data\.trainAlphabets is "most"; it must be one of "all"$/m],
+  ['an empty validationAlphabets', edited((r) => (r.data.validationAlphabets = [])), /^my\.json: data\.validationAlphabets is \[\]; it must be an array of at least 1 items$/m],
+  ['a distillation without a teacher', edited((r) => (r.distill = { weight: 1, temperature: 4 })), /^my\.json: distill\.teacher is missing$/m],
+  ['a negative distillation weight', edited((r) => (r.distill = { teacher: 't.hxmodel', weight: -1, temperature: 4 })), /^my\.json: distill\.weight is -1; it must be ≥ 0$/m],
+  ['a zero temperature', edited((r) => (r.distill = { teacher: 't.hxmodel', weight: 1, temperature: 0 })), /^my\.json: distill\.temperature is 0; it must be > 0$/m],
+  ['a misspelt distill key', edited((r) => (r.distill = { teacher: 't.hxmodel', weight: 1, temprature: 4 })), /^my\.json: distill\.temprature is not a known field \(did you mean "temperature"\?\)/m],
 ];
 
 /** Recipes that fit the schema but break a rule between fields. */
 const crossFieldRejects: [string, unknown, RegExp][] = [
   ['a range upside down', edited((r) => (r.episodes.ways = [20, 2])), /^my\.json: episodes\.ways is \[20,2\]; it must be \[min, max\] with min ≤ max$/m],
   ['a final rate above the peak', edited((r) => (r.schedule.minLr = 0.1)), /^my\.json: schedule\.minLr is 0\.1; it must be ≤ schedule\.lr \(0\.001\)$/m],
+  ['no split', edited((r) => (r.data.validationAlphabets = undefined)), /^my\.json: data has none; it must have exactly one of data\.validationAlphabets \(names held out\), data\.alphabetFold \(\{fold, of\}\) and data\.trainAlphabets \("all"\)$/m],
+  ['two splits', edited((r) => (r.data.trainAlphabets = 'all')), /^my\.json: data has data\.validationAlphabets and data\.trainAlphabets; it must have exactly one of/m],
+  ['fold 6 of 5', edited((r) => ([r.data.alphabetFold, r.data.validationAlphabets] = [{ fold: 6, of: 5 }, undefined])), /^my\.json: data\.alphabetFold\.fold is 6; it must be ≤ data\.alphabetFold\.of \(5\)$/m],
 ];
+
+test('a fold, all alphabets, and a distillation are valid recipe data', () => {
+  validateRecipe(edited((r) => ([r.data.alphabetFold, r.data.validationAlphabets] = [{ fold: 2, of: 5 }, undefined])), origin);
+  validateRecipe(edited((r) => ([r.data.trainAlphabets, r.data.validationAlphabets] = ['all', undefined])), origin);
+  validateRecipe(edited((r) => (r.distill = { teacher: 'runs/pn64/best.hxmodel', weight: 0, temperature: 4 })), origin);
+});
 
 function assertRecipeError(recipe: unknown, line: RegExp): void {
   assert.throws(

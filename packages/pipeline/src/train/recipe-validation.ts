@@ -41,6 +41,14 @@ function crossFieldProblems(recipe: TrainingRecipe): string[] {
     const count = recipe.episodes[key];
     if (Array.isArray(count) && count[0] > count[1]) problems.push(`episodes.${key} is ${showValue(count)}; it must be [min, max] with min ≤ max`);
   }
+  const split = (['validationAlphabets', 'alphabetFold', 'trainAlphabets'] as const).filter((k) => recipe.data[k] !== undefined);
+  if (split.length !== 1) {
+    problems.push(
+      `${split.length === 0 ? 'data has none' : `data has ${split.map((k) => `data.${k}`).join(' and ')}`}; it must have exactly one of data.validationAlphabets (names held out), data.alphabetFold ({fold, of}) and data.trainAlphabets ("all")`,
+    );
+  }
+  const fold = recipe.data.alphabetFold;
+  if (fold && fold.fold > fold.of) problems.push(`data.alphabetFold.fold is ${fold.fold}; it must be ≤ data.alphabetFold.of (${fold.of})`);
   const s = recipe.schedule;
   if (s.kind === 'cosine') {
     if (s.minLr !== undefined && s.minLr > s.lr) problems.push(`schedule.minLr is ${s.minLr}; it must be ≤ schedule.lr (${s.lr})`);

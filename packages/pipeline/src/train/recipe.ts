@@ -14,9 +14,17 @@ export interface TrainingRecipe {
   /** The HyperTransformer, or the ProtoNet baseline with the same CNN. */
   kind: 'hypertransformer' | 'protonet';
   model: { preset: PresetName; overrides?: ConfigOverrides };
+  /**
+   * Which alphabets train and which validate: exactly one of `validationAlphabets`,
+   * `alphabetFold` and `trainAlphabets: "all"` (alphabet-split.ts says what each holds out).
+   */
   data: {
     /** Whole alphabets held out from training, for validation (Omniglot). */
-    validationAlphabets: string[];
+    validationAlphabets?: string[];
+    /** Hold out fold `fold` (1-based) of `of` contiguous blocks of the alphabets in file order. */
+    alphabetFold?: { fold: number; of: number };
+    /** "all": train on every alphabet; validate on procedural glyphs (alphabet-split.ts, VALIDATION_GLYPHS). */
+    trainAlphabets?: 'all';
     /** Add each class rotated by 90°, 180°, 270° as new classes (the usual Omniglot augmentation). */
     rotateClasses: boolean;
     /** The authors' per-episode, per-class random rotation by k·90°. */
@@ -35,6 +43,12 @@ export interface TrainingRecipe {
    * training support sets (core: bn-prior.ts). Absent: support statistics alone.
    */
   bnPrior?: { weight: number; every: number; sets: number };
+  /**
+   * Distil a frozen, usually wider teacher (a .hxmodel or .hxckpt path, relative to the working
+   * folder): each episode's loss adds weight · T² · KL(teacher ‖ student) on the softened query
+   * probabilities (core: train/distillation.ts).
+   */
+  distill?: { teacher: string; weight: number; temperature: number };
   steps: number;
   checkpointEvery: number;
   validation: { every: number; episodes: number; ways: number; shots: number; unlabeled: number; queries: number; seed: number };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {
   Trainer,
   assertSameConfig,
+  withTeacherLogits,
   currentBackend,
   describeBackend,
   createHyperTransformer,
@@ -30,6 +31,8 @@ import { recipeSchemaUrl } from './recipe-schema.js';
 import { validateRecipe, type RecipeOrigin } from './recipe-validation.js';
 import { appendRunLog, bestValidation, readRunLog, resumeRunLog } from './run-log.js';
 import { removeDeadRunTemporaries } from './run-temporaries.js';
+
+import type { Teacher } from './teacher-file.js';
 
 export const RUN_FILES = {
   recipe: 'recipe.json',
@@ -101,7 +104,29 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   }
   const height = config.image.height;
   const steps = options.steps ?? recipe.steps;
-  const validation = evaluationEpisodes(split.validation, recipe.validation, height);
+  const teacher = recipe.distill ? await loadRunTeacher(recipe, split.train.channels) : null;
+  try {
+    if (resuming && teacher) await assertSameTeacher(files.checkpoint, teacher);
+    const validation = evaluationEpisodes(split.validation, recipe.validation, height);
+    const { trainer, episodeSource } = await startTrainer(options, { config, split, teacher, resuming, checkpoint: files.checkpoint });
+    try {
+      return await trainFrom(trainer, { ...options, files, recipePath, resuming, steps, validation, trainingEpisodes: episodeSource, split, teacher });
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    teacher?.model.dispose();
+  }
+}
+
+/** The trainer of a run: resumed from its checkpoint, or new from `--init` weights or a random start. */
+async function startTrainer(
+  options: RunOptions,
+  run: { config: HyperTransformerConfig; split: OmniglotSplit; teacher: Teacher | null; resuming: boolean; checkpoint: string },
+): Promise<{ trainer: Trainer; episodeSource: (step: number, seed: number) => Episode[] }> {
+  const { recipe } = options;
+  const { config, split, teacher } = run;
+  const height = config.image.height;
   const trainerOptions = {
     episodes: trainingEpisodes(split.train, recipe, height),
     seed: options.seed,
@@ -110,16 +135,40 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     ...(recipe.clipNorm !== undefined ? { clipNorm: recipe.clipNorm } : {}),
     bnMode: recipe.bnMode,
     ...(recipe.bnPrior ? { bnPrior: recipe.bnPrior } : {}),
-    metadata: { recipe: recipe.name },
+    ...(recipe.distill ? { distillation: { weight: recipe.distill.weight, temperature: recipe.distill.temperature } } : {}),
+    metadata: runMetadata(recipe, split, teacher),
     workers: (options.threads ?? 1) - 1,
   };
-  const trainer = resuming
-    ? await Trainer.resume(files.checkpoint, trainerOptions, config)
+  const trainer = run.resuming
+    ? await Trainer.resume(run.checkpoint, trainerOptions, config)
     : new Trainer(options.init ? await initialWeights(options.init, recipe.kind, config) : createModel(recipe.kind, config, options.seed), trainerOptions);
-  try {
-    return await trainFrom(trainer, { ...options, files, recipePath, resuming, steps, validation, trainingEpisodes: trainerOptions.episodes, split });
-  } finally {
-    trainer.dispose();
+  return { trainer, episodeSource: trainerOptions.episodes };
+}
+
+/** What a run's checkpoints and best model record about it besides the weights (strings only). */
+function runMetadata(recipe: TrainingRecipe, split: OmniglotSplit, teacher: Teacher | null): Record<string, string> {
+  return {
+    recipe: recipe.name,
+    split: split.alphabets.rule,
+    ...(teacher ? { teacher: teacher.file, teacherSha256: teacher.sha256 } : {}),
+  };
+}
+
+async function loadRunTeacher(recipe: TrainingRecipe, channels: number): Promise<Teacher> {
+  const { loadTeacher } = await import('./teacher-file.js');
+  const ways = recipe.episodes.ways;
+  return loadTeacher((recipe.distill as NonNullable<TrainingRecipe['distill']>).teacher, { ways: Array.isArray(ways) ? ways[1] : ways, channels });
+}
+
+/** A resumed run must learn from the teacher it started with: the file's bytes are compared by SHA-256. */
+async function assertSameTeacher(checkpoint: string, teacher: Teacher): Promise<void> {
+  const recorded = (await loadCheckpoint(checkpoint)).metadata?.['teacherSha256'];
+  if (recorded !== undefined && recorded !== teacher.sha256) {
+    throw new HypertxError('E_DISTILL_TEACHER', `distill.teacher ${teacher.file} is not the teacher this run started with (SHA-256 ${teacher.sha256.slice(0, 16)}…, the checkpoint records ${recorded.slice(0, 16)}…)`, {
+      kind: 'input',
+      path: teacher.file,
+      hint: 'resume with the original teacher file, or start a new --checkpoint-dir',
+    });
   }
 }
 
@@ -131,11 +180,12 @@ interface RunState extends RunOptions {
   validation: Episode[];
   trainingEpisodes: (step: number, seed: number) => Episode[];
   split: OmniglotSplit;
+  teacher: Teacher | null;
 }
 
 /** The run proper, once its inputs are read and the trainer is ready. */
 async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
-  const { files, recipe, steps, validation, split, resuming, onProgress, signal, seed, trainingEpisodes: episodesOf } = run;
+  const { files, recipe, steps, validation, split, resuming, onProgress, signal, seed, teacher, trainingEpisodes: episodesOf } = run;
   const startStep = trainer.step;
   if (startStep >= steps) {
     // A resumed run already there: nothing to train, nothing written, the checkpoint left as it was.
@@ -158,6 +208,10 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
     if (existsSync(files.log)) await writeFileAtomic(files.log, new Uint8Array());
     await writeFileAtomic(run.recipePath, new TextEncoder().encode(JSON.stringify({ $schema: recipeSchemaUrl(), ...withoutSchema(recipe) }, null, 2) + '\n'));
   }
+  const teacherInfo = teacher && recipe.distill ? { file: teacher.file, sha256: teacher.sha256, description: teacher.description, weight: recipe.distill.weight, temperature: recipe.distill.temperature } : null;
+  const alphabets = { train: split.alphabets.trainAlphabets, validation: split.alphabets.validationAlphabets, rule: split.alphabets.rule };
+  // Every start and resume says what it trains on and from which teacher (the file's hash).
+  await appendRunLog(files.log, { type: 'start', step: startStep, resumed: resuming, alphabets, ...(teacherInfo ? { teacher: teacherInfo } : {}) });
   onProgress?.({
     type: 'train-start',
     task: 'train',
@@ -168,10 +222,12 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
     trainClasses: split.trainClasses,
     validationClasses: split.validationClasses,
     parameters: trainer.model.layout.total,
+    alphabets,
+    teacher: teacherInfo,
   });
 
   // Curves are logged as means over windows of steps, so the log stays small on long runs.
-  const window = { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 };
+  const window = { n: 0, loss: 0, distillLoss: 0, accuracy: 0, episodes: 0, ms: 0 };
   const logEvery = 50;
   let stopped = false;
   while (trainer.step < steps) {
@@ -180,16 +236,19 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
       break;
     }
     const t0 = performance.now();
-    const episodes = episodesOf(trainer.step, seed);
+    const sampled = episodesOf(trainer.step, seed);
+    // The teacher labels each step's episodes here, on the main thread: worker threads need none.
+    const episodes = teacher ? await withTeacherLogits(teacher.model, sampled) : sampled;
     const r = await trainer.trainStep(episodes);
     const ms = performance.now() - t0;
-    Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
+    Object.assign(window, { n: window.n + 1, loss: window.loss + r.loss, distillLoss: window.distillLoss + (r.distillLoss ?? 0), accuracy: window.accuracy + r.accuracy, episodes: window.episodes + episodes.length, ms: window.ms + ms });
     const step = trainer.step;
     onProgress?.({ type: 'train-step', task: 'train', step, steps, loss: r.loss, accuracy: r.accuracy, lr: r.lr, episodesPerSecond: (episodes.length * 1000) / ms });
 
     if (step % logEvery === 0 || step === steps) {
-      await appendRunLog(files.log, { type: 'train', step, loss: window.loss / window.n, accuracy: window.accuracy / window.n, lr: r.lr, episodesPerSecond: (window.episodes * 1000) / window.ms, time: new Date().toISOString() });
-      Object.assign(window, { n: 0, loss: 0, accuracy: 0, episodes: 0, ms: 0 });
+      const distill = teacher ? { distillLoss: window.distillLoss / window.n } : {};
+      await appendRunLog(files.log, { type: 'train', step, loss: window.loss / window.n, ...distill, accuracy: window.accuracy / window.n, lr: r.lr, episodesPerSecond: (window.episodes * 1000) / window.ms, time: new Date().toISOString() });
+      Object.assign(window, { n: 0, loss: 0, distillLoss: 0, accuracy: 0, episodes: 0, ms: 0 });
     }
     if (step % recipe.validation.every === 0 || step === steps) {
       onProgress?.({ type: 'validation-start', task: 'train', step, episodes: validation.length });
@@ -197,7 +256,7 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
       const isBest = !best || v.mean > best.mean;
       if (isBest) {
         best = { step, mean: v.mean, ci95: v.ci95 };
-        await saveModel(files.best, trainer.model, { recipe: recipe.name, step: String(step), validation: `${v.mean.toFixed(4)}±${v.ci95.toFixed(4)}` });
+        await saveModel(files.best, trainer.model, { ...runMetadata(recipe, split, teacher), step: String(step), validation: `${v.mean.toFixed(4)}±${v.ci95.toFixed(4)}` });
       }
       await appendRunLog(files.log, { type: 'validation', step, mean: v.mean, ci95: v.ci95, episodes: validation.length, best: isBest });
       onProgress?.({ type: 'validation', task: 'train', step, mean: v.mean, ci95: v.ci95, best: isBest });

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * Evaluates models on episodes of the procedural glyph generator: the validation set of a run that
+ * trains on every Omniglot alphabet (recipe `data.trainAlphabets: "all"`), and a cross-check that
+ * needs no held-out Omniglot alphabet, e.g. a 30-alphabet model against its 25-alphabet twin.
+ * Prints one JSON object on stdout; writes nothing.
+ *
+ *   node tools/results/eval-glyphs.mjs --model name=path [--model name=path ...]
+ *        [--episodes 1000] [--ways 5] [--shots 1] [--queries 5] [--seed 7]
+ *
+ * Each model is a .hxmodel/.hxckpt file (HyperTransformer or ProtoNet), run in TF.js with
+ * support-set BatchNorm, as training validates. Every model of one input size sees the same
+ * episodes (VALIDATION_GLYPHS in @hypertx/pipeline, sampled with --seed).
+ */
+import { evaluate, initBackend, loadCheckpoint, modelFromState } from '@hypertx/core';
+import { createEpisodeSampler, createGlyphSource } from '@hypertx/data';
+import { VALIDATION_GLYPHS } from '@hypertx/pipeline';
+import { parseToolArgs } from '../tool-args.mjs';
+
+const { values } = parseToolArgs(import.meta.url, {
+  options: {
+    model: { type: 'string', multiple: true, default: [] },
+    episodes: { type: 'string', default: '1000' },
+    ways: { type: 'string', default: '5' },
+    shots: { type: 'string', default: '1' },
+    queries: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '7' },
+  },
+});
+
+function wholeNumber(flag, min) {
+  const n = Number(values[flag]);
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`eval-glyphs.mjs: --${flag} takes a whole number ≥ ${min}, got "${values[flag]}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const spec = { episodes: wholeNumber('episodes', 1), ways: wholeNumber('ways', 2), shots: wholeNumber('shots', 1), queries: wholeNumber('queries', 1), seed: wholeNumber('seed', 0) };
+const models = values.model.map((m) => {
+  const at = m.indexOf('=');
+  if (at < 1) {
+    process.stderr.write(`eval-glyphs.mjs: --model takes name=path, got "${m}"\n`);
+    process.exit(2);
+  }
+  return { name: m.slice(0, at), file: m.slice(at + 1) };
+});
+if (models.length === 0) {
+  process.stderr.write('eval-glyphs.mjs: give at least one --model name=path\n');
+  process.exit(2);
+}
+
+await initBackend('wasm');
+const source = createGlyphSource(VALIDATION_GLYPHS);
+const results = {};
+for (const { name, file } of models) {
+  let model;
+  try {
+    model = modelFromState(await loadCheckpoint(file));
+  } catch (err) {
+    process.stderr.write(`eval-glyphs.mjs: ${err.message}\n`);
+    process.exit(3);
+  }
+  const { height, width } = model.config.image;
+  const sampler = createEpisodeSampler(source, { ways: spec.ways, shots: spec.shots, queries: spec.queries, imageSize: { height, width }, seed: spec.seed });
+  const r = await evaluate(model, Array.from({ length: spec.episodes }, () => sampler.next()), { bnMode: 'support' });
+  results[name] = { file, kind: model.kind, input: `${height}×${width}`, accuracy: r.mean, ci95: r.ci95 };
+  model.dispose();
+}
+const setting = `${spec.ways}-way ${spec.shots}-shot, ${spec.queries} queries per class, ${spec.episodes} episodes, seed ${spec.seed}`;
+process.stdout.write(JSON.stringify({ glyphs: VALIDATION_GLYPHS, setting, results }, null, 2) + '\n');
