@@ -10,7 +10,8 @@
  *    the step ran as (one per 5M input pixels at 8 channels, fewer when wider: passPixelBudget): dispatches are constant per pass.
  * 2. Threads: episodes/s with 1 and 2 threads (workers 0 and 1) on the authors' 20-way 1-shot
  *    preset and on our default recipe (omniglot-ht-8ch: 2–20 ways, 1–5 shots, 0–2 unlabelled,
- *    8 episodes per step, Adam, BatchNorm prior), each on every backend of --backends; the speedup,
+ *    Adam, BatchNorm prior), each at every --thread-episodes count of episodes per step (8: the
+ *    recipe's own) and on every backend of --backends; the speedup,
  *    and the largest parameter difference between the two runs (same episodes; float rounding).
  *    `cpuMsPerEpisode` is the process's CPU time (all threads) per episode; `cpuBoundSpeedup`,
  *    2 × one thread's over two threads' CPU per episode, is the most two free cores could give,
@@ -26,7 +27,8 @@
  * Writes bench/out/train.json; with --record, bench/results/train.json (the committed record).
  *
  * Usage: node tools/bench-train.mjs [--backends wasm,cpu] [--episodes 1,8,64,256]
- *          [--forms batched,per-episode] [--steps 3] [--thread-steps 20] [--warmup-steps 5] [--skip-threads]
+ *          [--forms batched,per-episode] [--steps 3] [--thread-steps 20] [--warmup-steps 5]
+ *          [--thread-episodes 8,16] [--skip-threads]
  *          [--skip-episodes] [--quick] [--record] [--out <file>]
  *   --backends   TF.js backends to measure, in order (a backend that fails to start is recorded
  *                as skipped with the reason: e.g. webgpu before it is added to @hypertx/core)
@@ -46,6 +48,7 @@ const { values: args } = parseToolArgs(import.meta.url, {
     steps: { type: 'string', default: '3' },
     'thread-steps': { type: 'string', default: '20' },
     'warmup-steps': { type: 'string', default: '5' },
+    'thread-episodes': { type: 'string', default: '8,16' },
     'skip-threads': { type: 'boolean', default: false },
     'skip-episodes': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -75,6 +78,7 @@ const quick = args.quick;
 const steps = quick ? 1 : positive('steps', args.steps);
 const threadSteps = quick ? 1 : positive('thread-steps', args['thread-steps']);
 const warmupSteps = quick ? 1 : positive('warmup-steps', args['warmup-steps']);
+const threadEpisodes = list('thread-episodes', args['thread-episodes'], (s) => positive('thread-episodes', s));
 
 const core = await import('../packages/core/dist/index.js');
 const { groupByShape, passesWithin, passPixelBudget } = await import('../packages/core/dist/train/gradient.js');
@@ -101,13 +105,13 @@ const pick = (rng, count) => (Array.isArray(count) ? count[0] + Math.floor(rng()
 
 const recipe = builtInRecipe('omniglot-ht-8ch');
 const recipeCfg = await recipeConfig(recipe);
-function recipeStep(step) {
+function recipeStep(step, perStep = recipe.episodes.perStep) {
   const e = recipe.episodes;
   const rng = mulberry(1000 + step);
   const ways = Math.min(pick(rng, e.ways), quick ? 5 : Infinity);
   const shots = pick(rng, e.shots);
   const unlabeledPerClass = pick(rng, e.unlabeled);
-  return Array.from({ length: e.perStep }, (_, i) => makeSyntheticEpisode(recipeCfg, { ways, shots, unlabeledPerClass, queriesPerClass: e.queries, seed: step * 100 + i }));
+  return Array.from({ length: perStep }, (_, i) => makeSyntheticEpisode(recipeCfg, { ways, shots, unlabeledPerClass, queriesPerClass: e.queries, seed: step * 100 + i }));
 }
 
 async function useBackend(name) {
@@ -187,20 +191,24 @@ function maxAbsDiff(a, b) {
   return m;
 }
 
-const setups = [
+// Each setup at each --thread-episodes count: a step's fixed cost (kernel dispatches, the engine's
+// bookkeeping) is paid once per thread, so the speedup grows with the episodes each thread gets.
+const setups = threadEpisodes.flatMap((T) => [
   {
-    name: `authors ${authorsWays}-way ${authors.training.shots}-shot (omniglot-1shot), 8 episodes per step, SGD`,
+    name: `authors ${authorsWays}-way ${authors.training.shots}-shot (omniglot-1shot), ${T} episodes per step, SGD`,
+    episodesPerStep: T,
     config: authors.config,
-    step: (s) => Array.from({ length: 8 }, (_, i) => authorsEpisode(s * 100 + i)),
+    step: (s) => Array.from({ length: T }, (_, i) => authorsEpisode(s * 100 + i)),
     trainer: { optimizer: { name: 'sgd' }, schedule: { kind: 'constant', lr: authors.training.learningRate } },
   },
   {
-    name: `default recipe ${recipe.name}${quick ? ' (ways capped at 5)' : ''}`,
+    name: `default recipe ${recipe.name}${quick ? ' (ways capped at 5)' : ''}, ${T} episodes per step${T === recipe.episodes.perStep ? ' (its own)' : ''}`,
+    episodesPerStep: T,
     config: recipeCfg,
-    step: recipeStep,
+    step: (s) => recipeStep(s, T),
     trainer: { optimizer: recipe.optimizer, schedule: recipe.schedule, clipNorm: recipe.clipNorm, bnMode: recipe.bnMode, bnPrior: recipe.bnPrior },
   },
-];
+]);
 
 let commit = null;
 try {
@@ -248,6 +256,7 @@ for (const backend of backends) {
         backend,
         episodeConv: defaultEpisodeConv(tf.getBackend()),
         setup: setup.name,
+        episodesPerStep: setup.episodesPerStep,
         oneThread: { episodesPerSecond: one.episodesPerSecond, stepMs: one.stepMs, cpuMsPerEpisode: one.cpuMsPerEpisode, loadBefore: one.loadBefore, loadAfter: one.loadAfter },
         twoThreads: { episodesPerSecond: two.episodesPerSecond, stepMs: two.stepMs, cpuMsPerEpisode: two.cpuMsPerEpisode, loadBefore: two.loadBefore, loadAfter: two.loadAfter },
         speedup: round(two.episodesPerSecond / one.episodesPerSecond),
