@@ -3,7 +3,7 @@
 // a worker killed mid-job, a Redis restart and a poisoned set must not stop the batch.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { compileBatch, type BatchSummary } from '@hypertx/pipeline';
 import { submitBatch } from './submit.js';
 import type { WorkerEvent } from './worker.js';
 import { startRedis, type TestRedis } from './test-support/redis.js';
+import { startRedisProxy } from './test-support/redis-proxy.js';
 import { makeSupportSets, repoRoot } from './test-support/sets.js';
 
 const BIN = join(repoRoot, 'packages/cli/bin/hypertx.js');
@@ -125,6 +126,33 @@ describe('compile-batch through BullMQ on a real Redis', () => {
       assert.equal(again.skipped, 50, 'submitting again skips what is done');
     } finally {
       for (const w of workers) assert.equal(await stopWorker(w), 0, 'SIGTERM: the worker finishes and exits 0');
+    }
+  });
+
+  it("the submitter's traffic: each result crosses from Redis once, and a set costs two commands (queue it, remove it)", { timeout: 180_000 }, async () => {
+    const sets = join(work, 'traffic-sets');
+    const names = await makeSupportSets(sets, 12, 'traffic');
+    const workers = [startWorker(redis.url, 'q4'), startWorker(redis.url, 'q4')];
+    // Only the submitter goes through the proxy; no sweep (pollMs) within the batch, so what is
+    // counted is what collecting announced results costs.
+    const proxy = await startRedisProxy(redis.port);
+    try {
+      await Promise.all(workers.map((w) => w.when((e) => e.type === 'ready')));
+      const out = join(work, 'traffic-out');
+      const summary = await submitBatch(sets, { out, formats: FORMATS, queue: proxy.url, queueName: 'q4', pollMs: 600_000 });
+      assertAllCompiled(summary, names);
+      let resultBase64 = 0;
+      for (const name of names) {
+        for (const file of [`${name}.onnx`, `${name}.tflite`]) resultBase64 += Math.ceil((await stat(join(out, name, file))).size / 3) * 4;
+      }
+      const { traffic } = proxy;
+      const perSet = (traffic.commands - (traffic.byName.get('XREAD') ?? 0)) / names.length;
+      const detail = JSON.stringify(Object.fromEntries(traffic.byName));
+      assert.ok(traffic.bytesDown < 1.5 * resultBase64 + 64 * 1024, `the submitter received ${traffic.bytesDown} bytes for ${resultBase64} bytes of results: a result read more than once (${detail})`);
+      assert.ok(perSet <= 2.5, `${perSet.toFixed(2)} commands per set besides reading events (${detail})`);
+    } finally {
+      await proxy.close();
+      for (const w of workers) await stopWorker(w);
     }
   });
 
