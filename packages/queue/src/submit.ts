@@ -54,8 +54,8 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
   if (!options.out) throw new HypertxError('E_USAGE', 'submitBatch needs an output folder (out)', { kind: 'usage' });
   const t0 = performance.now();
   const connection = parseRedisUrl(options.queue);
-  const batch = await prepareBatch(input, options);
-  const { Queue, QueueEvents } = await import('bullmq');
+  // BullMQ loads while the batch is listed and the model hashed.
+  const [batch, { Queue, QueueEvents }] = await Promise.all([prepareBatch(input, options), import('bullmq')]);
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   const queue = new Queue<CompileJobData, CompileJobResult>(queueName, { connection });
   queue.on('error', () => undefined); // connection drops are retried below; each read reports its own failure
@@ -122,9 +122,12 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
     // Jobs that failed in an earlier submission keep their id: remove them so that they run again.
     const failedBefore = new Set(await queue.getRanges(['failed'], 0, -1));
     let chunk: { name: string; data: CompileJobData; opts: ReturnType<typeof jobOptions> }[] = [];
+    // Jobs go out in growing batches (1, 2, 4 … 16 a round trip): the first reaches a worker as soon as one set is read.
+    let chunkSize = 1;
     const flush = async () => {
       if (chunk.length > 0) await queue.addBulk(chunk);
       chunk = [];
+      chunkSize = Math.min(16, chunkSize * 2);
     };
     for (const source of batch.sets) {
       const triaged = await triageSet(source, batch, options);
@@ -137,7 +140,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
       const data = encodeJob(set, batch.compileOptions);
       chunk.push({ name: 'compile', data, opts: jobOptions(key) });
       pending.set(key, { source, data, started });
-      if (chunk.length >= 16) await flush(); // in batches: one round trip each, and workers start early
+      if (chunk.length >= chunkSize) await flush();
     }
     await flush();
     options.onProgress?.({ type: 'stage', task: 'batch', message: `Queued ${pending.size} of ${total} support sets on ${options.queue}` });
