@@ -66,7 +66,6 @@ export class CompilePool {
       this.#loaded.push(thread.loaded);
       this.#idle.push(thread.worker);
     }
-    for (const loaded of this.#loaded) loaded.catch(() => undefined); // awaited by whoever calls ready()
   }
 
   /**
@@ -103,6 +102,7 @@ export class CompilePool {
     const worker = new Worker(new URL('./compile-thread.js', import.meta.url), { workerData: this.#init });
     let settle!: { resolve: () => void; reject: (err: Error) => void };
     const loaded = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    loaded.catch(() => undefined); // only ready() reports it; a replacement thread's is never awaited
     worker.on('message', (message: CompileReply | ThreadLoaded) => {
       if ('loaded' in message) {
         if (message.loaded) settle.resolve();
