@@ -93,6 +93,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
   const jobOptions = (key: string) => ({ jobId: key, attempts: options.attempts ?? 3, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: false, removeOnFail: false });
 
   // Removals of collected jobs, sent without waiting for each (one round trip for many), awaited before the loop waits again.
+  // Each settles to its error, if any, so that none is left unhandled while a set's files are written.
   const removals: Promise<unknown>[] = [];
   /** Writes a finished set's files (or reports its failure), then removes its job: a result stays in Redis until it is on disk. */
   const collect = async (key: string, outcome: Outcome) => {
@@ -110,7 +111,7 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
         report({ name: entry.source.name, key, status: 'failed', error: setErrorOf(err), ms: ms() });
       }
     }
-    removals.push(queue.remove(key));
+    removals.push(queue.remove(key).then(() => undefined, (err: unknown) => err ?? new Error('removal failed')));
   };
 
   try {
@@ -176,7 +177,8 @@ export async function submitBatch(input: string | readonly SupportSetSource[], o
             if (outcome) await collect(key, outcome);
           }
         }
-        await Promise.all(removals.splice(0));
+        const removalError = (await Promise.all(removals.splice(0))).find((err) => err !== undefined);
+        if (removalError) throw removalError; // the job stays in Redis; its files are written
         if (unreachableSince !== undefined) options.onProgress?.({ type: 'stage', task: 'batch', message: 'Redis is back' });
         unreachableSince = undefined;
       } catch (err) {
