@@ -3,7 +3,7 @@
 // a worker killed mid-job, a Redis restart and a poisoned set must not stop the batch.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { compileBatch, type BatchSummary } from '@hypertx/pipeline';
 import { submitBatch } from './submit.js';
 import type { WorkerEvent } from './worker.js';
 import { startRedis, type TestRedis } from './test-support/redis.js';
+import { startRedisProxy } from './test-support/redis-proxy.js';
 import { makeSupportSets, repoRoot } from './test-support/sets.js';
 
 const BIN = join(repoRoot, 'packages/cli/bin/hypertx.js');
@@ -20,12 +21,13 @@ interface RunningWorker {
   child: ChildProcess;
   events: WorkerEvent[];
   exited: Promise<number | null>;
+  stderr(): string;
   /** Resolves when an event passes `test`. */
   when(test: (e: WorkerEvent) => boolean): Promise<WorkerEvent>;
 }
 
-function startWorker(url: string, queueName: string): RunningWorker {
-  const child = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--queue-name', queueName, '--jobs', '1', '--json', '-q', '--lock-duration', '3000', '--stalled-interval', '1000'], {
+function startWorker(url: string, queueName: string, extraArgs: string[] = []): RunningWorker {
+  const child = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--queue-name', queueName, '--jobs', '1', '--json', '-q', '--lock-duration', '3000', '--stalled-interval', '1000', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: WorkerEvent[] = [];
@@ -35,8 +37,10 @@ function startWorker(url: string, queueName: string): RunningWorker {
     buffer += d;
     let nl;
     while ((nl = buffer.indexOf('\n')) >= 0) {
-      const event = JSON.parse(buffer.slice(0, nl)) as WorkerEvent;
+      const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
+      if (!line.startsWith('{"')) continue; // the lines of a final error report (pretty-printed JSON), not an event
+      const event = JSON.parse(line) as WorkerEvent;
       events.push(event);
       for (const w of waiters.filter((w) => w.test(event))) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -54,6 +58,7 @@ function startWorker(url: string, queueName: string): RunningWorker {
     child,
     events,
     exited,
+    stderr: () => stderr,
     when: (test) => {
       const seen = events.find(test);
       return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ test, resolve }));
@@ -125,6 +130,60 @@ describe('compile-batch through BullMQ on a real Redis', () => {
       assert.equal(again.skipped, 50, 'submitting again skips what is done');
     } finally {
       for (const w of workers) assert.equal(await stopWorker(w), 0, 'SIGTERM: the worker finishes and exits 0');
+    }
+  });
+
+  it("the submitter's traffic: each result crosses from Redis once, and a set costs two commands (queue it, remove it)", { timeout: 180_000 }, async () => {
+    const sets = join(work, 'traffic-sets');
+    const names = await makeSupportSets(sets, 12, 'traffic');
+    const workers = [startWorker(redis.url, 'q4'), startWorker(redis.url, 'q4')];
+    // Only the submitter goes through the proxy; no sweep (pollMs) within the batch, so what is
+    // counted is what collecting announced results costs.
+    const proxy = await startRedisProxy(redis.port);
+    try {
+      await Promise.all(workers.map((w) => w.when((e) => e.type === 'ready')));
+      const out = join(work, 'traffic-out');
+      const summary = await submitBatch(sets, { out, formats: FORMATS, queue: proxy.url, queueName: 'q4', pollMs: 600_000 });
+      assertAllCompiled(summary, names);
+      let resultBase64 = 0;
+      for (const name of names) {
+        for (const file of [`${name}.onnx`, `${name}.tflite`]) resultBase64 += Math.ceil((await stat(join(out, name, file))).size / 3) * 4;
+      }
+      const { traffic } = proxy;
+      // Besides reading events: setting up two connections (INFO, CLIENT, the queue's meta), then per set.
+      const setUp = 12;
+      const perSet = (traffic.commands - (traffic.byName.get('XREAD') ?? 0) - setUp) / names.length;
+      const detail = JSON.stringify(Object.fromEntries(traffic.byName));
+      assert.ok(traffic.bytesDown < 1.5 * resultBase64 + 64 * 1024, `the submitter received ${traffic.bytesDown} bytes for ${resultBase64} bytes of results: a result read more than once (${detail})`);
+      assert.ok(perSet <= 2, `${perSet.toFixed(2)} commands per set besides reading events (${detail})`);
+    } finally {
+      await proxy.close();
+      for (const w of workers) await stopWorker(w);
+    }
+  });
+
+  it('a worker whose model cannot load takes no job: it exits 3 naming the file, and the queued sets wait for a worker that can', { timeout: 180_000 }, async () => {
+    const sets = join(work, 'model-sets');
+    const names = await makeSupportSets(sets, 2, 'model');
+    const badModel = join(work, 'damaged.hxmodel');
+    await writeFile(badModel, 'not a model');
+    const stop = new AbortController(); // so that a failing test does not leave the submission waiting
+    const submitted = submitBatch(sets, { out: join(work, 'model-out'), formats: FORMATS, queue: redis.url, queueName: 'q5', signal: stop.signal });
+    submitted.catch(() => undefined);
+    const broken = startWorker(redis.url, 'q5', ['-m', badModel]);
+    let good: RunningWorker | undefined;
+    try {
+      const first = await Promise.race([broken.when((e) => e.type === 'ready').then(() => 'ready'), broken.exited.then(() => 'exited')]);
+      assert.equal(first, 'exited', 'the worker never says it is ready');
+      assert.equal(await broken.exited, 3, 'exit 3: bad input');
+      assert.match(broken.stderr(), /damaged\.hxmodel/);
+      assert.equal(broken.events.filter((e) => e.type === 'started').length, 0, 'no job taken');
+      good = startWorker(redis.url, 'q5');
+      assertAllCompiled(await submitted, names);
+    } finally {
+      stop.abort();
+      await stopWorker(broken);
+      if (good) await stopWorker(good);
     }
   });
 

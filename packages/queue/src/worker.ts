@@ -1,7 +1,9 @@
 /**
  * A queue worker: takes compile jobs from a BullMQ queue and runs them on a pool of compile threads
- * (the model loaded once per thread). Any number of workers, on any machines, can serve one queue;
- * a job whose worker dies is retried by another once its lock expires. A set that cannot compile
+ * (the model loaded once per thread, before the worker takes its first job: a worker whose model
+ * cannot load takes none, and a batch never waits on a worker still starting). Any number of
+ * workers, on any machines, can serve one queue; a job whose worker dies is retried by another
+ * once its lock expires. A set that cannot compile
  * (bad images, too few classes) fails at once, without retries, so it never blocks the queue.
  */
 import { hostname } from 'node:os';
@@ -50,6 +52,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const id = `${hostname()}:${process.pid}`;
   const summary: WorkerSummary = { completed: 0, failed: 0 };
   const started = new Map<string, number>();
+  try {
+    await pool.ready();
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
 
   const worker = new Worker<CompileJobData, CompileJobResult>(
     queueName,

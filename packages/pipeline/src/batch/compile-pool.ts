@@ -35,6 +35,9 @@ export interface SetError {
 
 export type CompileReply = { id: number; ok: true; result: SetCompilation } | { id: number; ok: false; error: SetError };
 
+/** A thread's first message: whether it loaded its model. */
+export type ThreadLoaded = { loaded: true } | { loaded: false; error: SetError };
+
 export interface CompilePoolOptions {
   /** A bundled model name or a model file (default "default"). */
   model?: string;
@@ -51,12 +54,27 @@ export class CompilePool {
   readonly #running = new Map<Worker, { job: CompileJob; resolve: (r: CompileReply) => void }>();
   #nextId = 0;
   #closed = false;
+  /** One per first-generation thread: settles when it has loaded its model (or failed to). */
+  readonly #loaded: Promise<void>[] = [];
 
   constructor(options: CompilePoolOptions = {}) {
     this.size = options.threads ?? availableParallelism();
     if (!Number.isInteger(this.size) || this.size < 1) throw new HypertxError('E_USAGE', `threads must be a whole number ≥ 1, got ${this.size}`, { kind: 'usage' });
     this.#init = { model: options.model ?? 'default', backend: options.backend ?? 'auto' };
-    for (let i = 0; i < this.size; i++) this.#idle.push(this.#spawn());
+    for (let i = 0; i < this.size; i++) {
+      const thread = this.#spawn();
+      this.#loaded.push(thread.loaded);
+      this.#idle.push(thread.worker);
+    }
+  }
+
+  /**
+   * Resolves once every thread has loaded its model; rejects with the first thread's load error (a
+   * model file that cannot be read, say). Compiling does not need it, as a set waits for its thread
+   * anyway: it is for a caller that must not take work it cannot do, such as a queue worker.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.#loaded);
   }
 
   /** Compiles one set on the next free thread; resolves to its files or its error (never rejects for a bad set). */
@@ -80,20 +98,34 @@ export class CompilePool {
     await Promise.all(all.map((w) => w.terminate()));
   }
 
-  #spawn(): Worker {
+  #spawn(): { worker: Worker; loaded: Promise<void> } {
     const worker = new Worker(new URL('./compile-thread.js', import.meta.url), { workerData: this.#init });
-    worker.on('message', (reply: CompileReply) => {
+    let settle!: { resolve: () => void; reject: (err: Error) => void };
+    const loaded = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    loaded.catch(() => undefined); // only ready() reports it; a replacement thread's is never awaited
+    worker.on('message', (message: CompileReply | ThreadLoaded) => {
+      if ('loaded' in message) {
+        if (message.loaded) settle.resolve();
+        else settle.reject(new HypertxError(message.error.code, message.error.message, { kind: message.error.kind as HypertxError['kind'], ...(message.error.hint !== undefined ? { hint: message.error.hint } : {}) }));
+        return;
+      }
+      const reply = message;
       const task = this.#running.get(worker);
       this.#running.delete(worker);
       this.#idle.push(worker);
       task?.resolve(reply);
       this.#dispatch();
     });
-    worker.on('error', (err) => this.#replace(worker, err));
-    worker.on('exit', (code) => {
-      if (!this.#closed) this.#replace(worker, new Error(`compile thread exited with code ${code}`));
+    worker.on('error', (err) => {
+      settle.reject(err);
+      this.#replace(worker, err);
     });
-    return worker;
+    worker.on('exit', (code) => {
+      const err = new Error(`compile thread exited with code ${code}`);
+      settle.reject(err);
+      if (!this.#closed) this.#replace(worker, err);
+    });
+    return { worker, loaded };
   }
 
   /** A thread died: its set fails with an internal error, and a new thread takes its place. */
@@ -105,7 +137,7 @@ export class CompilePool {
     if (i >= 0) this.#idle.splice(i, 1);
     if (!task && i < 0) return; // already replaced ('error' is followed by 'exit')
     task?.resolve({ id: task.job.id, ok: false, error: { code: 'E_INTERNAL', kind: 'internal', message: `a compile thread failed: ${err.message}` } });
-    this.#idle.push(this.#spawn());
+    this.#idle.push(this.#spawn().worker);
     this.#dispatch();
   }
 
