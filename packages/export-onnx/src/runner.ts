@@ -37,7 +37,7 @@ export async function createOnnxRunner(bytes: Uint8Array): Promise<ModelRunner> 
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
     // Severity 3 = errors only: libraries never print, and errors surface as exceptions anyway.
-    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
   } catch (err) {
     throw new HypertxError('E_ONNX_LOAD', `onnxruntime-node rejected the model: ${(err as Error).message}`, {
       kind: 'verification',
