@@ -106,7 +106,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--resume', 'continue from the latest checkpoint in --checkpoint-dir')
     .option('--init <file>', 'start a new run from these weights (.hxmodel/.hxckpt of the same config)')
     .option('--seed <n>', 'seed for initialisation and episodes', parseInteger('--seed'), 0)
-    .option('--threads <n>', "threads computing each step's episodes (data-parallel; default 1)", parseInteger('--threads'))
+    .option('--threads <n>', "threads computing each step's episodes (data-parallel; default: one per core on wasm, at most the recipe's episodes per step; 1 on tfjs-node and webgpu)", parseInteger('--threads'))
     .addOption(backendOption())
     .option('--json', 'print the final summary as JSON')
     .option('-q, --quiet', 'no progress bar')

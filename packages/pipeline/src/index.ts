@@ -18,7 +18,7 @@ export { recoverOutputFolder, type Recovered } from './output/recover-outputs.js
 export { discardOwnStaging } from './output/staging-folder.js';
 export { DEFAULT_FORMATS, formatIds, formatPlugin, formatDisplayName, parseFormats } from './formats.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult, type Engine } from './evaluate/evaluate.js';
-export { train, resolveRecipe, recipeConfig, checkRecipe, type TrainOptions, type TrainResult } from './train/train.js';
+export { train, defaultTrainingThreads, resolveRecipe, recipeConfig, checkRecipe, type TrainOptions, type TrainResult } from './train/train.js';
 export { RECIPE_SCHEMA_FILE } from './train/recipe-schema.js';
 export { VALIDATION_GLYPHS } from './train/alphabet-split.js';
 export type { RecipeOrigin } from './train/recipe-validation.js';

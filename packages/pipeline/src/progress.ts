@@ -20,7 +20,7 @@ export type ProgressEvent =
   /** batch: one support set compiled, skipped (outputs already there) or failed; `done` of `total` sets. */
   | { type: 'set'; task: 'batch'; result: BatchSetResult; done: number; total: number }
   /** train: the run starts (or resumes) at `step`. */
-  | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on, with the GPU adapter for webgpu (`webgpu on NVIDIA H200 (nvidia hopper)`). */ backend: string; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number;
+  | { type: 'train-start'; task: 'train'; /** The TensorFlow.js backend it runs on, with the GPU adapter for webgpu (`webgpu on NVIDIA H200 (nvidia hopper)`). */ backend: string; /** Threads computing each step (main + workers). */ threads: number; step: number; steps: number; resumed: boolean; trainClasses: number; validationClasses: number; parameters: number;
       /** Which alphabets train and which validate (null: procedural glyphs), and the rule that chose them. */
       alphabets: { train: string[]; validation: string[] | null; rule: string };
       /** The distillation teacher, or null. */

@@ -68,7 +68,7 @@ export async function run(options: TrainOptions): Promise<number> {
       reporter.warn(e.message); // e.g. a half-written log line removed on resume
     } else if (e.type === 'train-start') {
       reporter.step(
-        `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${e.backend}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
+        `${e.resumed ? 'Resuming' : 'Training'} ${recipe.name} on ${e.backend}${e.threads > 1 ? ` (${e.threads} threads)` : ''}: ${e.parameters.toLocaleString('en-US')} parameters, ` +
           `${e.trainClasses} training classes, ${e.validationClasses} validation classes, step ${e.step}/${e.steps}`,
       );
       const validating = e.alphabets.validation ? `; validating on ${e.alphabets.validation.join(', ')}` : '';

@@ -216,6 +216,7 @@ async function trainFrom(trainer: Trainer, run: RunState): Promise<RunResult> {
     type: 'train-start',
     task: 'train',
     backend: describeBackend(currentBackend()), // e.g. `webgpu on NVIDIA H200 (nvidia hopper)`: the adapter too
+    threads: run.threads ?? 1,
     step: startStep,
     steps,
     resumed: resuming,

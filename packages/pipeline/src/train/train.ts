@@ -4,6 +4,7 @@
  * checkpoints when it resumes. Every recipe is validated before any work starts.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BackendChoice, HyperTransformerConfig } from '@hypertx/core';
 import { HypertxError, readInputFile } from '@hypertx/export';
@@ -28,9 +29,10 @@ export interface TrainOptions {
   seed?: number;
   backend?: BackendChoice;
   /**
-   * Threads that compute each step's episodes (default 1): the main thread plus `threads − 1`
-   * worker threads (data-parallel, docs/training.md "Using every core"). Results differ from one
-   * thread by float rounding only.
+   * Threads that compute each step's episodes: the main thread plus `threads − 1` worker threads
+   * (data-parallel, docs/training.md "Using every core"). Results differ from one thread by float
+   * rounding only. Default: on the wasm and cpu backends one per core (at most the recipe's
+   * episodes per step), elsewhere 1 (tfjs-node and a GPU use every core already).
    */
   threads?: number;
   /** Once aborted, the run saves a checkpoint after the current step and resolves with `stopped: true`. */
@@ -59,10 +61,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     seed: options.seed ?? 0,
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.init !== undefined ? { init: options.init } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    threads: options.threads ?? defaultTrainingThreads(core.currentBackend()?.tfBackend, recipe),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+}
+
+/**
+ * Threads a run uses unless told: the wasm and cpu backends compute on one core each, so one
+ * per core, but no more than a step has episodes; tfjs-node and WebGPU spread one thread's work
+ * over the machine themselves (and a GPU takes no worker threads).
+ */
+export function defaultTrainingThreads(tfBackend: string | undefined, recipe: Pick<TrainingRecipe, 'episodes'>, cores = availableParallelism()): number {
+  if (tfBackend !== 'wasm' && tfBackend !== 'cpu') return 1;
+  return Math.max(1, Math.min(cores, recipe.episodes.perStep));
 }
 
 /** A built-in recipe by name, or a recipe object, validated (schema, then the model it builds). */
