@@ -16,6 +16,9 @@
  *    `cpuMsPerEpisode` is the process's CPU time (all threads) per episode; `cpuBoundSpeedup`,
  *    2 × one thread's over two threads' CPU per episode, is the most two free cores could give,
  *    and holds up on a busy machine where the wall-clock speedup does not.
+ * 3. The machine's own ceiling (`coreScaling`, tools/core-scaling.mjs): the speedup of two threads
+ *    over one on a compute-bound and a memory-bound loop, so that a speedup short of ×2 can be
+ *    told apart from cores that cannot give ×2 (hyperthreads, a busy host).
  *
  * Episodes are synthetic images of the right shapes (no dataset needed), made before the clock
  * starts, so the numbers are training alone. Every measurement of section 1 follows one untimed
@@ -38,6 +41,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { OUTPUT_OPTIONS, REPO_ROOT, outputPath, writeOutput } from './bench-output.mjs';
 import { parseToolArgs } from './tool-args.mjs';
+import { measureCoreScaling } from './core-scaling.mjs';
 
 const { values: args } = parseToolArgs(import.meta.url, {
   options: {
@@ -229,8 +233,13 @@ const result = {
   skippedBackends: [],
   episodesPerStep: [],
   threads: [],
+  coreScaling: null,
   loadAverageEnd: null,
 };
+if (!args['skip-threads']) {
+  result.coreScaling = await measureCoreScaling();
+  process.stderr.write(`two threads on plain loops: compute ×${result.coreScaling.compute.speedup}, memory ×${result.coreScaling.memory.speedup}\n`);
+}
 
 for (const backend of backends) {
   const why = await useBackend(backend);
