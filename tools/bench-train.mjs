@@ -27,7 +27,9 @@
  * steady state is what it measures). Run on an idle machine: os.loadavg() is recorded at the start
  * and end of the run and around each measurement.
  *
- * Writes bench/out/train.json; with --record, bench/results/train.json (the committed record).
+ * Writes bench/out/train.json; with --record, bench/results/train.json (the committed record). A
+ * section left out (--skip-threads, --skip-episodes) keeps its numbers from the file it writes (or
+ * the record), with their date and machine under `carriedOver`.
  *
  * Usage: node tools/bench-train.mjs [--backends wasm,cpu] [--episodes 1,8,64,256]
  *          [--forms batched,per-episode] [--steps 3] [--thread-steps 20] [--warmup-steps 5]
@@ -39,7 +41,7 @@
  */
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { OUTPUT_OPTIONS, REPO_ROOT, outputPath, writeOutput } from './bench-output.mjs';
+import { OUTPUT_OPTIONS, REPO_ROOT, outputPath, readMergeBase, writeOutput } from './bench-output.mjs';
 import { parseToolArgs } from './tool-args.mjs';
 import { measureCoreScaling } from './core-scaling.mjs';
 
@@ -280,4 +282,15 @@ for (const backend of backends) {
   }
 }
 result.loadAverageEnd = load();
-await writeOutput(outputPath('train.json', args), JSON.stringify(result, null, 2) + '\n');
+const file = outputPath('train.json', args);
+// A section skipped now keeps its last measurement (from the file being written, else the record),
+// marked with when and where it was taken, so re-measuring one section does not erase the other.
+const base = await readMergeBase(file, 'train.json');
+const keep = (section) => {
+  if (!base?.[section]?.length) return;
+  result[section] = base[section];
+  result.carriedOver = { ...(result.carriedOver ?? {}), [section]: base.carriedOver?.[section] ?? { date: base.date, commit: base.commit, cpuModel: base.cpuModel, loadAverageStart: base.loadAverageStart } };
+};
+if (args['skip-episodes']) keep('episodesPerStep');
+if (args['skip-threads']) keep('threads');
+await writeOutput(file, JSON.stringify(result, null, 2) + '\n');
