@@ -72,6 +72,7 @@ for (const spec of values.run) {
   entry.channels = model.cnn.channels;
   entry.imageSize = model.image.height;
   entry.bnPriorWeight = model.bnPriorWeight ?? 0;
+  entry.supportShifts = model.supportShifts ?? 0;
   for (const [i, s] of SETTINGS.entries()) {
     if (only && !only.has(s.id)) continue;
     const modes = model.kind === 'hypertransformer'

@@ -68,6 +68,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<support-dir>', 'folder with one sub-folder of images per class (PNG, JPEG, WebP, GIF, TIFF, AVIF)')
     .option('--unlabeled <dir>', 'extra unlabelled images of the same classes (default: <support-dir>/_unlabeled if present)')
     .option('--no-self-label', 'keep unlabelled images as unlabelled tokens (default: a first-pass CNN labels them, then the CNN is generated again)')
+    .addOption(supportShiftsOption())
     .option('-m, --model <path|name>', `HyperTransformer checkpoint, or a bundled model: ${models}`, 'default')
     .option('-f, --format <list>', `comma-separated formats: ${formats} (default: from -o, else onnx,tflite)`)
     .option('-o, --output <file|dir>', 'output file (its extension picks the format) or directory (default: ./<support-dir name>.*)')
@@ -124,6 +125,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--unlabeled <n>', 'unlabelled images per class', parseInteger('--unlabeled'), 0)
     .option('--no-self-label', 'exported engines: keep unlabelled images as unlabelled tokens instead of labelling them with a first pass, as compile does by default')
     .option('--queries <n>', 'query images per class', parseInteger('--queries'), 5)
+    .addOption(supportShiftsOption())
     .addOption(new Option('--bn-mode <mode>', 'BatchNorm statistics: support (as exported) or transductive (the paper)').choices(['support', 'transductive']).default('support'))
     .addOption(
       new Option('--engine <name>', 'what runs the generated CNNs: the exported file in its runtime, the float64 reference, or TF.js')
@@ -268,6 +270,17 @@ function backendOption(): Option {
 }
 
 /** Every command that decodes image files takes the same pixel limit (the library's `maxInputPixels`). */
+function supportShiftsOption(): Option {
+  return new Option(
+    '--support-shifts <n>',
+    "before generating, fill each class up to n images with copies of its images shifted by 1-3 pixels; 0 turns it off (default: the model's setting, shown by inspect; the bundled default: 25)",
+  ).argParser((value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 25) throw new InvalidArgumentError(`--support-shifts takes a whole number from 0 to 25, got "${value}".`);
+    return n;
+  });
+}
+
 function maxPixelsOption(): Option {
   return new Option('--max-pixels <n>', 'refuse images with more pixels (width × height) than this, before decoding them (default: 67108864, 64 Mi)').argParser(
     (value: string): number => {

@@ -80,11 +80,12 @@ describe('inspect renderers', () => {
       cnn: { layers: 4, channels: 8, kernelSize: 3, generatedConvLayers: 4, logits: 'generated' },
       accepts: `2–5 classes${HOSTILE}`,
       parameters: 1,
+      supportShifts: 0,
       step: 0,
       resumable: false,
       metadata: { [`recipe${HOSTILE}`]: `name${HOSTILE}` },
     };
-    assertSafeLines(renderHyperTransformer(summary), 7);
+    assertSafeLines(renderHyperTransformer(summary), 8);
   });
 });
 

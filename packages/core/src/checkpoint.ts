@@ -26,6 +26,7 @@ import { protoNetFromValues, protoNetSpecs } from './model/protonet.js';
 import type { OptimizerState } from './train/optimizer.js';
 import type { LrSchedule } from './train/schedule.js';
 import { readAhead } from './read.js';
+import { checkSupportShifts } from './support-shifts.js';
 import { assembleSealed, checkSeal, describeValue, readInputFile, sealableHeader, tilingProblem, writeFileAtomic } from '@hypertx/export';
 
 export const CHECKPOINT_FORMAT = 'hypertx-checkpoint';
@@ -260,10 +261,21 @@ export function assertSameConfig(state: TrainState, config: HyperTransformerConf
   }
 }
 
+/** The metadata key of the support-shift fill a model was chosen with (support-shifts.ts). */
+export const SUPPORT_SHIFTS_KEY = 'supportShifts';
+
+/** A state's support-shift fill: its metadata value, 0 when absent; a clear error when not a valid fill. */
+function supportShiftsOf(state: TrainState): number {
+  const raw = state.metadata?.[SUPPORT_SHIFTS_KEY];
+  if (raw === undefined) return 0;
+  return checkSupportShifts(/^\d+$/.test(raw) ? Number(raw) : raw, `metadata.${SUPPORT_SHIFTS_KEY}`);
+}
+
 /** Builds a model (HyperTransformer or ProtoNet) from a state. */
 export function modelFromState(state: TrainState): EpisodicModel {
   const model = state.kind === 'protonet' ? protoNetFromValues(state.config, state.params) : modelFromValues(state.config, state.params);
   model.bnPrior = state.bnPrior ?? null;
+  model.supportShifts = supportShiftsOf(state);
   return model;
 }
 
@@ -277,7 +289,7 @@ export async function saveModel(path: string, model: EpisodicModel, metadata?: R
     step: 0,
     rng: { seed: 0 },
     optimizer: null,
-    ...(metadata ? { metadata } : {}),
+    ...(metadata || model.supportShifts ? { metadata: { ...metadata, ...(model.supportShifts ? { [SUPPORT_SHIFTS_KEY]: String(model.supportShifts) } : {}) } } : {}),
     ...(model.bnPrior ? { bnPrior: model.bnPrior } : {}),
   });
 }
@@ -290,5 +302,6 @@ export async function loadModel(pathOrBytes: string | Uint8Array): Promise<Hyper
   }
   const model = modelFromValues(state.config, state.params);
   model.bnPrior = state.bnPrior ?? null;
+  model.supportShifts = supportShiftsOf(state);
   return model;
 }

@@ -3,6 +3,7 @@ import type { BnMode } from './config.js';
 import { type Episode, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
 import { readAhead } from './read.js';
+import { shiftFillSupport } from './support-shifts.js';
 import { tf } from './tf.js';
 
 export interface EvaluationResult {
@@ -28,9 +29,16 @@ export function meanAndCi95(values: number[]): { mean: number; ci95: number } {
   return { mean, ci95: (1.96 * Math.sqrt(variance)) / Math.sqrt(n) };
 }
 
+function withFilledSupport(episode: Episode, fill: number): Episode {
+  const { support, labels } = shiftFillSupport(episode.support, episode.supportLabels, fill);
+  return { ...episode, support, supportLabels: labels };
+}
+
 /** Logits, loss and accuracy of one meta-batch (no gradients). */
 export async function scoreBatch(model: EpisodicModel, episodes: Episode[], bnMode: BnMode): Promise<{ accuracies: number[]; losses: number[] }> {
-  const batch = stackEpisodes(model.config, episodes);
+  // Support sets filled with shifted copies, as generate() fills them for this model.
+  const filled = model.supportShifts ? episodes.map((e) => withFilledSupport(e, model.supportShifts)) : episodes;
+  const batch = stackEpisodes(model.config, filled);
   try {
     const [predictedTensor, lossTensor] = tf.tidy(() => {
       const logits = model.queryLogits(model.inferenceViews(), batch, { bnMode });

@@ -14,6 +14,7 @@ import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes, validat
 import { inputError } from './errors.js';
 import { forward } from './model/forward.js';
 import { generationLabels } from './self-label.js';
+import { shiftFillSupport } from './support-shifts.js';
 import type { HyperTransformer } from './model/hypertransformer.js';
 import { tf } from './tf.js';
 
@@ -40,6 +41,11 @@ export interface GenerateOptions {
   selfLabel?: boolean;
   /** Labels an earlier `selfLabel()` call gave these images: used as they are, no first pass. */
   selfLabels?: Int32Array;
+  /**
+   * Fill each labelled class up to this many images with shifted copies before generating
+   * (support-shifts.ts); 0 turns it off. Default: the model's own setting (`model.supportShifts`).
+   */
+  supportShifts?: number;
 }
 
 /**
@@ -70,7 +76,8 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
   for (const l of labels) ways = Math.max(ways, l + 1);
   const given: Episode = { ways, support, supportLabels: labels, query: { ...support, pixels: new Float32Array(0), count: 0 }, queryLabels: new Int32Array(0) };
   validateEpisode(config, given, 'support');
-  const episode: Episode = { ...given, supportLabels: generationLabels(model, support, labels, options.selfLabel, options.selfLabels) };
+  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts, labels);
+  const episode: Episode = { ...given, support: filled.support, supportLabels: filled.labels };
   const names = options.labels ?? Array.from({ length: ways }, (_, i) => `class ${i}`);
   if (names.length !== ways) throw inputError('E_GENERATE_LABELS', `options.labels has ${names.length} names for ${ways} classes`);
   const normalization = options.normalization ?? defaultNormalization(config.image.channels);

@@ -22,6 +22,7 @@ export {
   assertSameConfig,
   modelFromState,
   saveModel,
+  SUPPORT_SHIFTS_KEY,
   loadModel,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -38,5 +39,6 @@ export { tf } from './tf.js';
 export { startDispatchCount, countDispatches, type DispatchCount, type DispatchCounter } from './dispatches.js';
 export { predict, type Prediction } from './predict.js';
 export { selfLabel } from './self-label.js';
+export { MAX_SUPPORT_SHIFTS, SUPPORT_SHIFT_OFFSETS, checkSupportShifts, shiftCopiesPerImage, shiftFillSupport } from './support-shifts.js';
 export { readAhead, readsAsync } from './read.js';
 export { adapterLabel, type GpuAdapterDescription } from './webgpu.js';

@@ -6,6 +6,7 @@ import type { BnMode } from './config.js';
 import { type Episode, type ImageBatch, disposeMetaBatch, stackEpisodes } from './episode.js';
 import type { EpisodicModel } from './model/hypertransformer.js';
 import { generationLabels } from './self-label.js';
+import { shiftFillSupport } from './support-shifts.js';
 import { tf } from './tf.js';
 
 export interface Prediction {
@@ -17,19 +18,20 @@ export interface Prediction {
 
 /**
  * Runs `images` through the CNN generated from (support, labels); labels −1 are unlabelled and,
- * as in generate(), labelled by a first pass unless `selfLabel: false` (or by `selfLabels`).
+ * as in generate(), labelled by a first pass unless `selfLabel: false` (or by `selfLabels`); the
+ * support set is filled with shifted copies as generate() fills it.
  */
 export function predict(
   model: EpisodicModel,
   support: ImageBatch,
   labels: Int32Array,
   images: ImageBatch,
-  options: { bnMode?: BnMode; selfLabel?: boolean; selfLabels?: Int32Array } = {},
+  options: { bnMode?: BnMode; selfLabel?: boolean; selfLabels?: Int32Array; supportShifts?: number } = {},
 ): Prediction {
   let ways = 0;
   for (const l of labels) ways = Math.max(ways, l + 1);
-  const supportLabels = generationLabels(model, support, labels, options.selfLabel, options.selfLabels);
-  const episode: Episode = { ways, support, supportLabels, query: images, queryLabels: new Int32Array(images.count) };
+  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts, labels);
+  const episode: Episode = { ways, support: filled.support, supportLabels: filled.labels, query: images, queryLabels: new Int32Array(images.count) };
   const batch = stackEpisodes(model.config, [episode]);
   try {
     // Tensors out of the tidy, typed arrays read after it (tidy walks every key of what it returns).

@@ -25,6 +25,7 @@ export type { RecipeOrigin } from './train/recipe-validation.js';
 export { BUILT_IN_RECIPES, builtInRecipe, omniglotRecipe, type TrainingRecipe, type ConfigOverrides, type Count } from './train/recipe.js';
 export { stageFromProtoNet, type StageOptions, type StageResult } from './staging/stage-from-protonet.js';
 export { addBnPrior, type AddBnPriorOptions, type AddBnPriorResult } from './staging/add-bn-prior.js';
+export { setSupportShifts, type SetSupportShiftsOptions, type SetSupportShiftsResult } from './staging/set-support-shifts.js';
 export { verifyModelFile, runModelBytes, type VerifyOptions, type VerifyResult } from './verify.js';
 export { inspectFile, type FileSummary } from './inspect.js';
 export { readModelFile, type ModelFileSummary, type LoadedModelFile } from './model-files/read-model-file.js';

@@ -8,7 +8,7 @@ import type { BatchSetResult } from './batch/compile-batch.js';
 import type { CompiledFormat } from './compile/export-and-verify.js';
 
 /** Which use-case sent the event. */
-export type Task = 'compile' | 'batch' | 'evaluate' | 'train' | 'bn-prior' | 'stage';
+export type Task = 'compile' | 'batch' | 'evaluate' | 'train' | 'bn-prior' | 'support-shifts' | 'stage';
 
 export type ProgressEvent =
   /** A milestone, in words ("Loading model default"). */

@@ -26,6 +26,7 @@ import { forTerminal, jsonText } from '../terminal-text.js';
 interface CompileOptions {
   unlabeled?: string;
   selfLabel: boolean;
+  supportShifts?: number;
   model: string;
   format?: string;
   output?: string;
@@ -73,6 +74,7 @@ export async function run(supportDir: string, options: CompileOptions): Promise<
         ink: options.ink,
         levels: options.levels,
         selfLabel: options.selfLabel,
+        ...(options.supportShifts !== undefined ? { supportShifts: options.supportShifts } : {}),
         ...(options.maxPixels !== undefined ? { maxInputPixels: options.maxPixels } : {}),
         ...(formatOptions ? { formatOptions } : {}),
         backend: options.backend as 'auto',

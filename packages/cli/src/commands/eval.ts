@@ -15,6 +15,7 @@ interface EvalOptions {
   shots: number;
   unlabeled: number;
   selfLabel: boolean;
+  supportShifts?: number;
   queries: number;
   bnMode: 'support' | 'transductive';
   engine: Engine;
@@ -48,6 +49,7 @@ export async function run(options: EvalOptions): Promise<number> {
       unlabeled: options.unlabeled,
       queries: options.queries,
       selfLabel: options.selfLabel,
+      ...(options.supportShifts !== undefined ? { supportShifts: options.supportShifts } : {}),
       bnMode: options.bnMode,
       engine: options.engine,
       seed: options.seed,

@@ -34,6 +34,7 @@ export function renderHyperTransformer(summary: HyperTransformerFileSummary): st
   lines.push(`  accepts  ${s.accepts.replace(/, \d+×\d+×\d+ inputs$/, '')}`);
   lines.push(`  params   ${s.parameters.toLocaleString('en-US')}`);
   lines.push(`  bn prior ${s.bnPriorWeight === undefined ? 'none (support statistics alone)' : `population statistics as ${s.bnPriorWeight} pseudo-images per BatchNorm`}`);
+  if (s.kind === 'hypertransformer') lines.push(`  shifts   ${s.supportShifts ? `each class filled to ${s.supportShifts} images with 1–3 px shifted copies before generating (compile --support-shifts)` : 'none (compile --support-shifts n fills each class to n images)'}`);
   const trained = Object.entries(metadata).map(([k, v]) => `${k} ${v}`).join(', ');
   if (trained) lines.push(`  trained  ${trained}`);
   return lines.join('\n') + '\n';

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { type BnMode, type HyperTransformerConfig, type ModelPlan, configKey, planModel } from '../config.js';
 import type { MetaBatch } from '../episode.js';
 import { internalError } from '../errors.js';
+import { checkSupportShifts } from '../support-shifts.js';
 import { tf } from '../tf.js';
 import type { BnPrior } from './bn-prior.js';
 import { type EpisodeConvForm, forward } from './forward.js';
@@ -27,6 +28,8 @@ export interface EpisodicModel {
   queryLogits(views: Map<string, tf.Tensor>, batch: MetaBatch, options: { bnMode: BnMode; episodeConv?: EpisodeConvForm }): tf.Tensor3D;
   /** Population BatchNorm statistics blended into the support statistics (bn-prior.ts); null: none. */
   bnPrior: BnPrior | null;
+  /** Images per class that generation fills each labelled class up to with shifted copies (support-shifts.ts); 0: off. */
+  supportShifts: number;
   /** The BatchNorm statistics each block uses for this batch's episodes, `[T, C]` (inside a tidy). */
   bnStatistics(batch: MetaBatch): { mean: tf.Tensor2D; variance: tf.Tensor2D }[];
   dispose(): void;
@@ -80,6 +83,17 @@ export abstract class FlatParamModel {
     this.cachedId = null;
   }
 
+  private shifts = 0;
+
+  get supportShifts(): number {
+    return this.shifts;
+  }
+
+  set supportShifts(fill: number) {
+    this.shifts = checkSupportShifts(fill);
+    this.cachedId = null;
+  }
+
   private cachedViews: Map<string, tf.Tensor> | null = null;
 
   inferenceViews(): Map<string, tf.Tensor> {
@@ -120,6 +134,8 @@ export abstract class FlatParamModel {
       h.update(`bn-prior:${this.prior.weight};`);
       for (const a of [...this.prior.mean, ...this.prior.variance]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     }
+    // Part of what the model generates, so part of its id; 0 leaves older ids as they were.
+    if (this.shifts) h.update(`support-shifts:${this.shifts};`);
     this.cachedId = h.digest('hex').slice(0, 16);
     return this.cachedId;
   }

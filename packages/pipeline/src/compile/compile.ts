@@ -33,6 +33,11 @@ export interface CompileOptions {
   levels?: 'auto' | 'none';
   /** Label unlabelled images with a first-pass CNN, then generate again (default true). */
   selfLabel?: boolean;
+  /**
+   * Fill each class up to this many images with 1–3-pixel shifted copies before generating; 0 turns it
+   * off. Default: the model's own setting (the bundled `default`: 25; see `inspect`).
+   */
+  supportShifts?: number;
   /** TensorFlow.js backend, when none is initialised yet (default auto). */
   backend?: BackendChoice;
   /** Refuse images with more pixels (width × height) than this, before decoding them (default 64 Mi). */
@@ -86,6 +91,7 @@ export async function compile(input: SupportInput, options: CompileOptions = {})
   const modelLoad = lap();
   throwIfAborted(signal, 'compile');
 
+  const supportShifts = options.supportShifts === undefined ? model.supportShifts : core.checkSupportShifts(options.supportShifts);
   const { height, width, channels } = model.config.image;
   const common = {
     height,
@@ -129,13 +135,18 @@ export async function compile(input: SupportInput, options: CompileOptions = {})
   const cnn = core.generate(model, batch.support, batch.supportLabels, {
     normalization: set.normalization,
     labels: set.classNames,
-    extraMetadata: { model: path.basename(loaded.path), ink: set.ink },
+    extraMetadata: { model: path.basename(loaded.path), ink: set.ink, ...(supportShifts ? { supportShifts: String(supportShifts) } : {}) },
     selfLabels,
+    supportShifts,
   });
   // The TF.js outputs every exported file must reproduce, on the support (+ unlabelled) images.
-  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support, { selfLabels });
+  const expected = core.predict(model, batch.support, batch.supportLabels, batch.support, { selfLabels, supportShifts });
   const generate = lap();
-  progress?.({ type: 'stage', task: 'compile', message: `Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes` });
+  progress?.({
+    type: 'stage',
+    task: 'compile',
+    message: `Generated a ${cnn.layers.filter((l) => l.type === 'conv2d').length}-conv CNN for ${cnn.labels.length} classes` + (supportShifts ? ` (each class filled to ${supportShifts} images with shifted copies)` : ''),
+  });
 
   const rawPixels = data.denormalizePixels(batch.support.pixels, channels, set.normalization);
   const inputs = { cnn, rawPixels, count: batch.support.count, expected: expected.probabilities };

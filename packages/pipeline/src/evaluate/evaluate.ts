@@ -38,6 +38,8 @@ export interface EvaluateOptions {
   queries?: number;
   /** Exported engines label unlabelled images with a first pass, as compile does (default true). */
   selfLabel?: boolean;
+  /** Fill each class up to this many images with shifted copies before generating, as compile does (default: the model's setting; 0: off). */
+  supportShifts?: number;
   /** BatchNorm statistics: from the support set as exported (default), or the paper's transductive mode (tfjs engine only). */
   bnMode?: BnMode;
   engine?: Engine;
@@ -55,6 +57,8 @@ export interface EvaluateResult {
   ways: number;
   shots: number;
   unlabeled: number;
+  /** Images per class the support sets were filled to with shifted copies (0: none). */
+  supportShifts: number;
   /** Unlabelled images were labelled by a first pass (exported engines), not fed as unlabelled tokens. */
   selfLabelled: boolean;
   queries: number;
@@ -79,6 +83,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const [core, data, { episodeAccuracy, loadAnyModel }] = await Promise.all([import('@hypertx/core'), import('@hypertx/data'), import('./episode-accuracy.js')]);
   if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto');
   const model = await loadAnyModel(modelPath);
+  if (options.supportShifts !== undefined) model.supportShifts = options.supportShifts;
   const { height, width, channels } = model.config.image;
 
   const packed = existsSync(path.join(options.data, 'index.json'));
@@ -102,7 +107,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     task: 'evaluate',
     message:
       `${episodes} episodes, ${spec.ways}-way ${spec.shots}-shot${spec.unlabeled ? ` + ${spec.unlabeled} unlabelled` : ''}, ${spec.queries} queries per class, ` +
-      `from ${pool.classes.length} classes of ${whole ? `all ${known.length} groups` : `${groups.length} held-out groups`}; engine ${engine}, BatchNorm ${bnMode}`,
+      `from ${pool.classes.length} classes of ${whole ? `all ${known.length} groups` : `${groups.length} held-out groups`}; engine ${engine}, BatchNorm ${bnMode}` +
+      (model.supportShifts ? `, support filled to ${model.supportShifts} per class with shifted copies` : ''),
   });
   const result = await episodeAccuracy(model, list, {
     engine,
@@ -117,6 +123,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     engine: result.engine,
     bnMode: result.bnMode,
     ...spec,
+    supportShifts: model.supportShifts,
     // The tfjs engine never self-labels; exported engines do unless told not to.
     selfLabelled: spec.unlabeled > 0 && options.selfLabel !== false && engine !== 'tfjs',
     episodes: result.episodes,

@@ -25,6 +25,8 @@ export interface HyperTransformerFileSummary {
   parameters: number;
   /** Weight of the population BatchNorm statistics blended into support statistics; absent: support alone. */
   bnPriorWeight?: number;
+  /** Images per class that generation fills each class up to with shifted copies (0: off); compile's default for this model. */
+  supportShifts: number;
   /** Optimisation steps in the file's own run (a model file saved from training keeps its step in metadata). */
   step: number;
   /** Adam/SGD state is present: `hypertx train --resume` can continue from this file. */
@@ -54,6 +56,8 @@ export async function readHyperTransformerFile(path: string, bytes?: Uint8Array)
   const { config } = state;
   const protonet = state.kind === 'protonet';
   const support = describeSupport(config);
+  // The support-shift setting is how the model generates, not a training fact: reported on its own.
+  const { supportShifts: shifts, ...trained } = state.metadata ?? {};
   return {
     path,
     format: state.optimizer ? 'hxckpt' : 'hxmodel',
@@ -70,8 +74,9 @@ export async function readHyperTransformerFile(path: string, bytes?: Uint8Array)
     accepts: support.text,
     parameters: state.params.length,
     ...(state.bnPrior ? { bnPriorWeight: state.bnPrior.weight } : {}),
+    supportShifts: shifts === undefined ? 0 : Number(shifts),
     step: state.step,
     resumable: state.optimizer !== null,
-    metadata: state.metadata ?? {},
+    metadata: trained,
   };
 }

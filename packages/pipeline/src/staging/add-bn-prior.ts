@@ -6,9 +6,9 @@
  * episodes.
  */
 import type { BackendChoice, EpisodicModel } from '@hypertx/core';
-import type { FewShotSource } from '@hypertx/data';
 import { HypertxError } from '@hypertx/export';
 import { throwIfAborted, type ProgressCallback } from '../progress.js';
+import { validationEpisodes } from './validation-episodes.js';
 
 export interface AddBnPriorOptions {
   /** The trained model (.hxmodel/.hxckpt). */
@@ -89,12 +89,4 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
     result.out = options.out;
   }
   return result;
-}
-
-/** 300 validation episodes of a shape written `5w1s` or `5w1s+2u` (ways, shots, unlabelled per class). */
-function validationEpisodes(data: typeof import('@hypertx/data'), heldOut: FewShotSource, shape: string, size: number) {
-  const m = /^(\d+)w(\d+)s(?:\+(\d+)u)?$/.exec(shape);
-  if (!m) throw new HypertxError('E_USAGE', `episode shape "${shape}" is not like 5w1s or 5w1s+2u`, { kind: 'usage' });
-  const sampler = data.createEpisodeSampler(heldOut, { ways: +m[1]!, shots: +m[2]!, unlabeled: +(m[3] ?? 0), queries: 5, imageSize: size, seed: 7 });
-  return Array.from({ length: 300 }, () => sampler.next());
 }
