@@ -76,7 +76,7 @@ export function generate(model: HyperTransformer, support: ImageBatch, labels: I
   for (const l of labels) ways = Math.max(ways, l + 1);
   const given: Episode = { ways, support, supportLabels: labels, query: { ...support, pixels: new Float32Array(0), count: 0 }, queryLabels: new Int32Array(0) };
   validateEpisode(config, given, 'support');
-  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts, labels);
+  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts);
   const episode: Episode = { ...given, support: filled.support, supportLabels: filled.labels };
   const names = options.labels ?? Array.from({ length: ways }, (_, i) => `class ${i}`);
   if (names.length !== ways) throw inputError('E_GENERATE_LABELS', `options.labels has ${names.length} names for ${ways} classes`);

@@ -30,7 +30,7 @@ export function predict(
 ): Prediction {
   let ways = 0;
   for (const l of labels) ways = Math.max(ways, l + 1);
-  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts, labels);
+  const filled = shiftFillSupport(support, generationLabels(model, support, labels, options.selfLabel, options.selfLabels), options.supportShifts ?? model.supportShifts);
   const episode: Episode = { ways, support: filled.support, supportLabels: filled.labels, query: images, queryLabels: new Int32Array(images.count) };
   const batch = stackEpisodes(model.config, [episode]);
   try {

@@ -36,16 +36,18 @@ export function shiftCopiesPerImage(images: number, fill: number): number {
 }
 
 /**
- * The support set with shifted copies appended (labels copied). `labels` are the labels to generate
- * with; only images labelled in `given` (the caller's labels, before self-labelling) are copied and
- * counted, so self-labelled images stay single. `fill` 0 returns the inputs unchanged.
+ * The support set with shifted copies appended (labels copied). `labels` are the labels generation
+ * uses, self-labelled images included: they count as shots and are filled like the others (keeping
+ * them single let one labelled image and its 24 copies outweigh five self-labelled ones: 5-way
+ * 1-shot + 5 unlabelled, validation, 97.1 % against 97.7 % when they are filled too). Images left
+ * unlabelled (−1) are neither copied nor counted. `fill` 0 returns the inputs unchanged.
  */
-export function shiftFillSupport(support: ImageBatch, labels: Int32Array, fill: number, given: Int32Array = labels): { support: ImageBatch; labels: Int32Array } {
+export function shiftFillSupport(support: ImageBatch, labels: Int32Array, fill: number): { support: ImageBatch; labels: Int32Array } {
   checkSupportShifts(fill);
   if (fill === 0) return { support, labels };
   const perClass = new Map<number, number>();
-  for (const l of given) if (l >= 0) perClass.set(l, (perClass.get(l) ?? 0) + 1);
-  const copies = given.map((l) => (l >= 0 ? shiftCopiesPerImage(perClass.get(l)!, fill) : 0));
+  for (const l of labels) if (l >= 0) perClass.set(l, (perClass.get(l) ?? 0) + 1);
+  const copies = labels.map((l) => (l >= 0 ? shiftCopiesPerImage(perClass.get(l)!, fill) : 0));
   const added = copies.reduce((a, b) => a + b, 0);
   if (added === 0) return { support, labels };
   const { height: h, width: w, channels: c } = support;
