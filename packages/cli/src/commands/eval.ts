@@ -66,7 +66,7 @@ export async function run(options: EvalOptions): Promise<number> {
     const unlabelled = result.unlabeled ? ` +${result.unlabeled} unlabelled${result.selfLabelled ? ', self-labelled' : ' as tokens'}` : '';
     process.stdout.write(
       `${(result.accuracy * 100).toFixed(2)}% ± ${(result.ci95 * 100).toFixed(2)} (95% CI) over ${result.episodes} episodes ` +
-        `(${result.ways}-way ${result.shots}-shot${unlabelled}, ${result.engine}, BatchNorm ${result.bnMode})\n`,
+        `(${result.ways}-way ${result.shots}-shot${unlabelled}, ${result.engine}, BatchNorm ${result.bnMode}${result.supportShifts ? `, support filled to ${result.supportShifts} per class` : ''})\n`,
     );
   }
   return 0;
