@@ -23,7 +23,11 @@ describe('hypertx eval', () => {
   it('prints one line of text with the 95% CI', async () => {
     const r = await runCli(['eval', '-d', TREE, '--engine', 'reference', '--episodes', '2', '--queries', '2', '-q']);
     assert.equal(r.code, EXIT.ok, describeRun(r));
-    assert.match(r.stdout, /^\d+\.\d\d% ± \d+\.\d\d \(95% CI\) over 2 episodes \(5-way 1-shot, reference, BatchNorm support\)\n$/);
+    // The default model fills each class to 25 images with shifted copies; the line says so.
+    assert.match(r.stdout, /^\d+\.\d\d% ± \d+\.\d\d \(95% CI\) over 2 episodes \(5-way 1-shot, reference, BatchNorm support, support filled to 25 per class\)\n$/);
+    const off = await runCli(['eval', '-d', TREE, '--engine', 'reference', '--episodes', '2', '--queries', '2', '--support-shifts', '0', '--json']);
+    assert.equal(off.code, EXIT.ok, describeRun(off));
+    assert.equal(JSON.parse(off.stdout).supportShifts, 0);
   });
 
   it('an unknown alphabet and a missing dataset are usage errors naming them, without a stack trace', async () => {

@@ -30,6 +30,18 @@ describe('compile (bundled default model)', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
+  it("the model's support-shift fill is the default; supportShifts: 0 turns it off, and both files verify", async () => {
+    assert.equal(model.model.supportShifts, 25);
+    const filled = await compile(SUPPORT, { model, formats: ['onnx'] });
+    const plain = await compile(SUPPORT, { model, formats: ['onnx'], supportShifts: 0 });
+    assert.ok(filled.formats[0]!.verification?.agreement.ok && plain.formats[0]!.verification?.agreement.ok);
+    assert.equal(filled.cnn.metadata.extra?.['supportShifts'], '25');
+    assert.equal(plain.cnn.metadata.extra?.['supportShifts'], undefined);
+    assert.equal(filled.supportSetHash, plain.supportSetHash, 'the same support set');
+    assert.notDeepEqual(filled.cnn.layers.at(-1), plain.cnn.layers.at(-1), 'other logits weights');
+    await assert.rejects(compile(SUPPORT, { model, formats: ['onnx'], supportShifts: 26 }), /supportShifts must be a whole number from 0 \(off\) to 25/);
+  });
+
   it('in-memory images give the same verified files, byte for byte, as the same images in a folder', async () => {
     const events: ProgressEvent[] = [];
     const fromFolder = await compile(SUPPORT, { model, formats: ['onnx', 'tflite-int8'], onProgress: (e) => events.push(e) });
