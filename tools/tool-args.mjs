@@ -11,6 +11,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * `--data`: a packed Omniglot folder; default HYPERTX_OMNIGLOT_DIR, else the background split in a
+ * `shared/datasets` folder beside the repository (where this project's machines keep it).
+ */
+export const OMNIGLOT_DATA_OPTION = {
+  type: 'string',
+  default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/datasets/omniglot-background'),
+};
+
 /** The first block comment of a script, without its `*` gutters. */
 export function headerComment(file) {
   const match = /\/\*\*([\s\S]*?)\*\//.exec(readFileSync(file, 'utf8'));

@@ -11,15 +11,12 @@
  * --sweep prints validation accuracy (the 300 checkpoint-selection episodes: held-out alphabets,
  * 5-way 1-shot, seed 7) for each weight, to choose one without touching the test episodes.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addBnPrior } from '@hypertx/pipeline';
-import { parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
   options: {
-    data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
+    data: OMNIGLOT_DATA_OPTION,
     model: { type: 'string' },
     out: { type: 'string' },
     weight: { type: 'string', default: '30' },

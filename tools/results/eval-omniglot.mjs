@@ -18,12 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
 import { evaluate, inspectFile } from '@hypertx/pipeline';
 import { OUTPUT_OPTIONS, outputPath, readMergeBase, writeOutput } from '../bench-output.mjs';
-import { parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
   options: {
-    data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
+    data: OMNIGLOT_DATA_OPTION,
     run: { type: 'string', multiple: true, default: [] },
     episodes: { type: 'string', default: '1000' },
     only: { type: 'string' },

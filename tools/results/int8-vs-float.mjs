@@ -14,13 +14,13 @@ import { meanAndCi95 } from '@hypertx/core';
 import { OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
 import { evaluate, resolveModel } from '@hypertx/pipeline';
 import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../bench-output.mjs';
-import { parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
   options: {
     model: { type: 'string', default: 'default' },
-    data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
+    data: OMNIGLOT_DATA_OPTION,
     episodes: { type: 'string', default: '1000' },
     ways: { type: 'string', default: '5' },
     shots: { type: 'string', default: '1' },

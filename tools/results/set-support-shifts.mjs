@@ -10,15 +10,12 @@
  * --sweep prints validation accuracy (the 300 checkpoint-selection episodes per shape: held-out
  * alphabets, seed 7) for each fill, without touching the test episodes.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setSupportShifts } from '@hypertx/pipeline';
-import { parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseToolArgs(import.meta.url, {
   options: {
-    data: { type: 'string', default: process.env.HYPERTX_OMNIGLOT_DIR ?? path.join(root, '../shared/datasets/omniglot-background') },
+    data: OMNIGLOT_DATA_OPTION,
     model: { type: 'string' },
     out: { type: 'string' },
     fill: { type: 'string', default: '25' },
