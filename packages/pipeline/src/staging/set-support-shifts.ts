@@ -6,11 +6,12 @@
  */
 import type { BackendChoice } from '@hypertx/core';
 import { HypertxError } from '@hypertx/export';
+import { resolveModel } from '../models.js';
 import { throwIfAborted, type ProgressCallback } from '../progress.js';
 import { validationEpisodes } from './validation-episodes.js';
 
 export interface SetSupportShiftsOptions {
-  /** The trained HyperTransformer (.hxmodel/.hxckpt). */
+  /** The trained HyperTransformer: a bundled model name or a .hxmodel/.hxckpt path. */
   model: string;
   /** Where to write the model with the setting; omit to only sweep. */
   out?: string;
@@ -37,7 +38,7 @@ export async function setSupportShifts(options: SetSupportShiftsOptions): Promis
   for (const f of options.sweep?.fills ?? []) core.checkSupportShifts(f, 'sweep fill');
   if (!core.currentBackend()) await core.initBackend(options.backend ?? 'auto');
 
-  const state = await core.loadCheckpoint(options.model);
+  const state = await core.loadCheckpoint(resolveModel(options.model));
   if (state.kind !== 'hypertransformer') throw new HypertxError('E_MODEL_KIND', `${options.model} holds a ${state.kind}; support shifts are a HyperTransformer setting`, { kind: 'input', path: options.model });
   const model = core.modelFromState(state);
   const sweep: SetSupportShiftsResult['sweep'] = [];
