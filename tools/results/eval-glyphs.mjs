@@ -6,13 +6,16 @@
  * Prints one JSON object on stdout; writes nothing.
  *
  *   node tools/results/eval-glyphs.mjs --model name=path [--model name=path ...]
- *        [--episodes 1000] [--ways 5] [--shots 1] [--queries 5] [--seed 7]
+ *        [--episodes 1000] [--ways 5] [--shots 1] [--queries 5] [--seed 7] [--support-shifts n]
  *
  * Each model is a .hxmodel/.hxckpt file (HyperTransformer or ProtoNet), run in TF.js with
- * support-set BatchNorm, as training validates. Every model of one input size sees the same
- * episodes (VALIDATION_GLYPHS in @hypertx/pipeline, sampled with --seed).
+ * support-set BatchNorm, as training validates, and with each file's own support-shift fill unless
+ * --support-shifts sets one fill for all (0: none, to compare what training alone did). Every model of one input size sees the same
+ * episodes (VALIDATION_GLYPHS in @hypertx/pipeline, sampled with --seed), so each model after the
+ * first also gets its paired difference to the first (`vsFirst`, mean and 95% CI over episodes):
+ * tighter than comparing two independent CIs.
  */
-import { evaluate, initBackend, loadCheckpoint, modelFromState } from '@hypertx/core';
+import { checkSupportShifts, evaluate, initBackend, loadCheckpoint, meanAndCi95, modelFromState } from '@hypertx/core';
 import { createEpisodeSampler, createGlyphSource } from '@hypertx/data';
 import { VALIDATION_GLYPHS } from '@hypertx/pipeline';
 import { parseToolArgs } from '../tool-args.mjs';
@@ -25,6 +28,7 @@ const { values } = parseToolArgs(import.meta.url, {
     shots: { type: 'string', default: '1' },
     queries: { type: 'string', default: '5' },
     seed: { type: 'string', default: '7' },
+    'support-shifts': { type: 'string' },
   },
 });
 
@@ -37,6 +41,7 @@ function wholeNumber(flag, min) {
   return n;
 }
 const spec = { episodes: wholeNumber('episodes', 1), ways: wholeNumber('ways', 2), shots: wholeNumber('shots', 1), queries: wholeNumber('queries', 1), seed: wholeNumber('seed', 0) };
+const fill = values['support-shifts'] === undefined ? undefined : wholeNumber('support-shifts', 0);
 const models = values.model.map((m) => {
   const at = m.indexOf('=');
   if (at < 1) {
@@ -53,10 +58,12 @@ if (models.length === 0) {
 await initBackend('wasm');
 const source = createGlyphSource(VALIDATION_GLYPHS);
 const results = {};
+let first;
 for (const { name, file } of models) {
   let model;
   try {
     model = modelFromState(await loadCheckpoint(file));
+    if (fill !== undefined) model.supportShifts = checkSupportShifts(fill, '--support-shifts');
   } catch (err) {
     process.stderr.write(`eval-glyphs.mjs: ${err.message}\n`);
     process.exit(3);
@@ -64,7 +71,12 @@ for (const { name, file } of models) {
   const { height, width } = model.config.image;
   const sampler = createEpisodeSampler(source, { ways: spec.ways, shots: spec.shots, queries: spec.queries, imageSize: { height, width }, seed: spec.seed });
   const r = await evaluate(model, Array.from({ length: spec.episodes }, () => sampler.next()), { bnMode: 'support' });
-  results[name] = { file, kind: model.kind, input: `${height}×${width}`, accuracy: r.mean, ci95: r.ci95 };
+  results[name] = { file, kind: model.kind, input: `${height}×${width}`, supportShifts: model.supportShifts, accuracy: r.mean, ci95: r.ci95 };
+  if (!first) first = { name, input: results[name].input, accuracies: r.accuracies };
+  else if (first.input === results[name].input) {
+    const diff = meanAndCi95(r.accuracies.map((a, i) => a - first.accuracies[i]));
+    results[name].vsFirst = { model: first.name, difference: diff.mean, ci95: diff.ci95 };
+  }
   model.dispose();
 }
 const setting = `${spec.ways}-way ${spec.shots}-shot, ${spec.queries} queries per class, ${spec.episodes} episodes, seed ${spec.seed}`;
