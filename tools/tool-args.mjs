@@ -56,3 +56,17 @@ export function parseToolArgs(scriptUrl, { options = {}, allowPositionals = fals
   }
   return parsed;
 }
+
+/**
+ * Awaits a pipeline call; our errors (they carry a code and name the bad file or value) end the
+ * tool with one line and exit 2 (usage) or 1, not a stack trace. Anything else is a bug: rethrown.
+ */
+export async function orExplain(tool, promise) {
+  try {
+    return await promise;
+  } catch (err) {
+    if (!err?.code) throw err;
+    console.error(`${tool}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+    process.exit(err.kind === 'usage' ? 2 : 1);
+  }
+}

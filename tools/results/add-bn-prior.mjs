@@ -6,13 +6,18 @@
  * support statistics with `--weight` pseudo-values (core: model/bn-prior.ts).
  *
  *   node tools/results/add-bn-prior.mjs --model in.hxmodel --out out.hxmodel [--weight 30]
- *        [--sets 512] [--data <omniglot dir>] [--sweep 0,3,10,30,100]
+ *        [--sets 512] [--data <omniglot dir>] [--sweep 0,3,10,30,100] [--validation-shapes 5w1s,20w1s]
+ *        [--keep-statistics]
+ *
+ * --keep-statistics changes only the weight of the model's own prior (no new estimate): to re-tune
+ * the weight of a trained model, e.g. after a support-shift fill changed how many values the
+ * support statistics pool. --model also takes a bundled model name.
  *
  * --sweep prints validation accuracy (the 300 checkpoint-selection episodes: held-out alphabets,
  * 5-way 1-shot, seed 7) for each weight, to choose one without touching the test episodes.
  */
 import { addBnPrior } from '@hypertx/pipeline';
-import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, orExplain, parseToolArgs } from '../tool-args.mjs';
 
 const { values } = parseToolArgs(import.meta.url, {
   options: {
@@ -23,6 +28,7 @@ const { values } = parseToolArgs(import.meta.url, {
     sets: { type: 'string', default: '512' },
     sweep: { type: 'string' },
     'validation-shapes': { type: 'string', default: '5w1s' },
+    'keep-statistics': { type: 'boolean', default: false },
   },
 });
 if (!values.model || (!values.out && !values.sweep)) {
@@ -46,17 +52,21 @@ function onProgress(event) {
   }
 }
 
-const result = await addBnPrior({
-  model: values.model,
-  data: values.data,
-  ...(values.out ? { out: values.out } : {}),
-  weight: Number(values.weight),
-  sets: Number(values.sets),
-  ...(values.sweep ? { sweep: { weights: values.sweep.split(',').map(Number), shapes: values['validation-shapes'].split(',') } } : {}),
-  onProgress,
-});
+const result = await orExplain(
+  'add-bn-prior',
+  addBnPrior({
+    model: values.model,
+    data: values.data,
+    ...(values.out ? { out: values.out } : {}),
+    weight: Number(values.weight),
+    sets: Number(values.sets),
+    statistics: values['keep-statistics'] ? 'keep' : 'estimate',
+    ...(values.sweep ? { sweep: { weights: values.sweep.split(',').map(Number), shapes: values['validation-shapes'].split(',') } } : {}),
+    onProgress,
+  }),
+);
 for (const shape of new Set(result.sweep.map((r) => r.shape))) {
   const row = result.sweep.filter((r) => r.shape === shape).map((r) => `${r.weight}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)}`);
   console.log(`${shape} (validation, 300 episodes)  ${row.join('   ')}`);
 }
-if (result.out) console.log(`${result.out}: BatchNorm prior, weight ${values.weight}, from ${values.sets} training support sets`);
+if (result.out) console.log(`${result.out}: BatchNorm prior, weight ${values.weight}, ${values['keep-statistics'] ? 'its statistics kept' : `from ${values.sets} training support sets`}`);

@@ -11,7 +11,7 @@
  * alphabets, seed 7) for each fill, without touching the test episodes.
  */
 import { setSupportShifts } from '@hypertx/pipeline';
-import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
+import { OMNIGLOT_DATA_OPTION, orExplain, parseToolArgs } from '../tool-args.mjs';
 
 const { values } = parseToolArgs(import.meta.url, {
   options: {
@@ -27,22 +27,17 @@ if (!values.model || (!values.out && !values.sweep)) {
   console.error('usage: set-support-shifts.mjs --model <in> (--out <out> | --sweep f1,f2,…) [--fill 25]');
   process.exit(2);
 }
-let result;
-try {
-  result = await setSupportShifts({
+const result = await orExplain(
+  'set-support-shifts',
+  setSupportShifts({
     model: values.model,
     data: values.data,
     ...(values.out ? { out: values.out } : {}),
     fill: Number(values.fill),
     ...(values.sweep ? { sweep: { fills: values.sweep.split(',').map(Number), shapes: values['validation-shapes'].split(',') } } : {}),
     onProgress: (event) => event.type === 'stage' && console.error(event.message),
-  });
-} catch (err) {
-  // Our errors name the bad file or value; print that, not a stack trace.
-  if (!err?.code) throw err;
-  console.error(`set-support-shifts: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
-  process.exit(err.kind === 'usage' ? 2 : 1);
-}
+  }),
+);
 for (const shape of new Set(result.sweep.map((r) => r.shape))) {
   const row = result.sweep.filter((r) => r.shape === shape).map((r) => `${r.fill}: ${(r.mean * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)}`);
   console.log(`${shape} (validation, 300 episodes)  ${row.join('   ')}`);
