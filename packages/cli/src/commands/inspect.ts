@@ -33,7 +33,7 @@ export function renderHyperTransformer(summary: HyperTransformerFileSummary): st
   lines.push(`  pixels   ${image.height}×${image.width}×${image.channels}`);
   lines.push(`  accepts  ${s.accepts.replace(/, \d+×\d+×\d+ inputs$/, '')}`);
   lines.push(`  params   ${s.parameters.toLocaleString('en-US')}`);
-  lines.push(`  bn prior ${s.bnPriorWeight === undefined ? 'none (support statistics alone)' : `population statistics as ${s.bnPriorWeight} pseudo-images per BatchNorm`}`);
+  lines.push(`  bn prior ${s.bnPriorWeight === undefined ? 'none (support statistics alone)' : `population statistics worth ${s.bnPriorWeight} values per channel, blended into the support statistics`}`);
   if (s.kind === 'hypertransformer') lines.push(`  shifts   ${s.supportShifts ? `each class filled to ${s.supportShifts} images with 1–3 px shifted copies before generating (compile --support-shifts)` : 'none (compile --support-shifts n fills each class to n images)'}`);
   const trained = Object.entries(metadata).map(([k, v]) => `${k} ${v}`).join(', ');
   if (trained) lines.push(`  trained  ${trained}`);
