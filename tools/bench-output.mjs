@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,18 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const OUT_DIR = path.join(REPO_ROOT, 'bench/out');
 /** The committed results the docs quote. */
 export const RECORD_DIR = path.join(REPO_ROOT, 'bench/results');
+
+const loadAtStart = os.loadavg();
+const loadAverage = (l) => l.map((x) => Math.round(x * 100) / 100);
+
+/**
+ * The machine a result was measured on, with the load average (1, 5, 15 min) when the script
+ * started and now: speed needs an idle machine; accuracy does not depend on load, but the record
+ * says what else was running.
+ */
+export function machineRecord() {
+  return { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAverageAtStart: loadAverage(loadAtStart), loadAverageAtEnd: loadAverage(os.loadavg()) };
+}
 
 /** The flags every such script takes (for parseToolArgs / parseArgs). */
 export const OUTPUT_OPTIONS = Object.freeze({

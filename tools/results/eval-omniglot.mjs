@@ -12,12 +12,11 @@
  * in TF.js with transductive BatchNorm; ProtoNets in TF.js. Results merge into the file written (or,
  * when it does not exist yet, into a copy of the committed record).
  */
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
 import { evaluate, inspectFile } from '@hypertx/pipeline';
-import { OUTPUT_OPTIONS, outputPath, readMergeBase, writeOutput } from '../bench-output.mjs';
+import { OUTPUT_OPTIONS, machineRecord, outputPath, readMergeBase, writeOutput } from '../bench-output.mjs';
 import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,7 +52,6 @@ const queries = 5;
 const source = holdOutGroups(loadOmniglot(values.data), OMNIGLOT_VALIDATION_ALPHABETS).heldOut;
 const outFile = outputPath('omniglot-eval.json', values);
 const results = (await readMergeBase(outFile, 'omniglot-eval.json')) ?? { results: {} };
-results.machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
 results.protocol = {
   split: `Omniglot background; held out alphabets: ${OMNIGLOT_VALIDATION_ALPHABETS.join(', ')} (${source.classes.length} characters)`,
   episodes: episodesCount,
@@ -102,6 +100,7 @@ for (const spec of values.run) {
       entry[s.id][m.key] = { engine: m.engine, bnMode: m.bnMode, selfLabel: m.selfLabel ?? (m.engine !== 'tfjs'), mean: r.accuracy, ci95: r.ci95, episodes: r.episodes, seconds: (performance.now() - t0) / 1000 };
       console.error(`${name} ${s.id} ${m.key}: ${(r.accuracy * 100).toFixed(2)} ± ${(r.ci95 * 100).toFixed(2)} (${r.episodes} episodes)`);
     }
+    results.machine = machineRecord();
     await writeOutput(outFile, JSON.stringify(results, null, 2) + '\n');
   }
 }

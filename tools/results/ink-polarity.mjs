@@ -25,7 +25,7 @@ import sharp from 'sharp';
 import { meanAndCi95 } from '@hypertx/core';
 import { createEpisodeSampler, holdOutGroups, loadOmniglot, OMNIGLOT_VALIDATION_ALPHABETS, Random } from '@hypertx/data';
 import { compile, loadModel, verifyModelFile, writeCompiled } from '@hypertx/pipeline';
-import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../bench-output.mjs';
+import { OUTPUT_OPTIONS, machineRecord, outputPath, writeOutput } from '../bench-output.mjs';
 import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -145,7 +145,7 @@ const diff = meanAndCi95(accuracies.dark.map((a, i) => a - accuracies.light[i]))
 const out = {
   benchmark: 'ink-polarity',
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
+  machine: machineRecord(),
   model: values.model,
   modelFile: path.relative(root, modelFile),
   modelSha256,

@@ -7,13 +7,12 @@
  *
  *   node tools/results/int8-vs-float.mjs [--model default] [--episodes 1000] [--ways 5] [--shots 1] [--record | --out file]
  */
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { meanAndCi95 } from '@hypertx/core';
 import { OMNIGLOT_VALIDATION_ALPHABETS } from '@hypertx/data';
 import { evaluate, resolveModel } from '@hypertx/pipeline';
-import { OUTPUT_OPTIONS, outputPath, writeOutput } from '../bench-output.mjs';
+import { OUTPUT_OPTIONS, machineRecord, outputPath, writeOutput } from '../bench-output.mjs';
 import { OMNIGLOT_DATA_OPTION, parseToolArgs } from '../tool-args.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,7 +50,7 @@ const diff = meanAndCi95(results['tflite-int8'].accuracies.map((a, i) => a - res
 const out = {
   benchmark: 'int8-vs-float',
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
+  machine: machineRecord(),
   model: path.relative(root, path.resolve(modelFile)),
   setting: `${values.ways}-way ${values.shots}-shot, 5 queries per class, held-out alphabets ${OMNIGLOT_VALIDATION_ALPHABETS.join(', ')}`,
   episodes: results.tflite.episodes,
