@@ -10,10 +10,10 @@
  *
  * Each model is a .hxmodel/.hxckpt file (HyperTransformer or ProtoNet), run in TF.js with
  * support-set BatchNorm, as training validates, and with each file's own support-shift fill unless
- * --support-shifts sets one fill for all (0: none, to compare what training alone did). Every model of one input size sees the same
- * episodes (VALIDATION_GLYPHS in @hypertx/pipeline, sampled with --seed), so each model after the
- * first also gets its paired difference to the first (`vsFirst`, mean and 95% CI over episodes):
- * tighter than comparing two independent CIs.
+ * --support-shifts sets one fill for all (0: none, to compare what training alone did). Every
+ * model of one input size sees the same episodes (VALIDATION_GLYPHS in @hypertx/pipeline, sampled
+ * with --seed), so each model after the first also gets its paired difference to the first
+ * (`vsFirst`, mean and 95% CI over episodes): tighter than comparing two independent CIs.
  */
 import { checkSupportShifts, evaluate, initBackend, loadCheckpoint, meanAndCi95, modelFromState } from '@hypertx/core';
 import { createEpisodeSampler, createGlyphSource } from '@hypertx/data';
