@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,6 +30,27 @@ describe('addBnPrior with statistics: keep', () => {
     assert.deepEqual(written.bnPrior!.variance, bundled.bnPrior!.variance);
     assert.deepEqual(written.metadata, bundled.metadata, 'metadata (the support-shift fill) is kept');
     assert.deepEqual(written.params, bundled.params);
+  });
+
+  it('a training checkpoint written as .hxmodel keeps the weights alone; as .hxckpt, the whole training state', async () => {
+    const slots = { m: new Float32Array(bundled.params.length).fill(0.5), v: new Float32Array(bundled.params.length).fill(0.25) };
+    const { step: _bundledStep, ...metadata } = bundled.metadata ?? {};
+    const training: TrainState = { ...bundled, step: 500, rng: { seed: 3 }, optimizer: { name: 'adam', hyper: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, t: 500, slots }, metadata };
+    const ckpt = join(dir, 'training.hxckpt');
+    await saveCheckpoint(ckpt, training);
+
+    await addBnPrior({ model: ckpt, out: join(dir, 'model.hxmodel'), statistics: 'keep', weight: 100 });
+    const model = await loadCheckpoint(join(dir, 'model.hxmodel'));
+    assert.equal(model.optimizer, null);
+    assert.equal(model.metadata!.step, '500', 'the step the weights come from stays in the metadata');
+    assert.deepEqual(model.params, training.params);
+    assert.equal((await stat(join(dir, 'model.hxmodel'))).size < (await stat(ckpt)).size / 2, true, 'no optimizer moments in the model file');
+
+    await addBnPrior({ model: ckpt, out: join(dir, 'resumable.hxckpt'), statistics: 'keep', weight: 100 });
+    const resumable = await loadCheckpoint(join(dir, 'resumable.hxckpt'));
+    assert.equal(resumable.step, 500);
+    assert.deepEqual(resumable.optimizer!.slots.m, slots.m);
+    assert.equal(resumable.bnPrior!.weight, 100);
   });
 
   it('a model without a prior is an input error that names the file', async () => {

@@ -11,6 +11,7 @@ import { HypertxError } from '@hypertx/export';
 import { resolveModel } from '../models.js';
 import { throwIfAborted, type ProgressCallback } from '../progress.js';
 import { validationEpisodes } from './validation-episodes.js';
+import { writeStagedModel } from './write-staged-model.js';
 
 export interface AddBnPriorOptions {
   /** The trained model: a bundled model name or a .hxmodel/.hxckpt path. */
@@ -19,7 +20,7 @@ export interface AddBnPriorOptions {
   data?: string;
   /** `estimate` (default): new statistics from training support sets; `keep`: the model's own prior, only its weight changes. */
   statistics?: 'estimate' | 'keep';
-  /** Where to write the model with its prior; omit to only sweep. */
+  /** Where to write the model with its prior (a .hxckpt keeps the training state; any other file gets the weights alone); omit to only sweep. */
   out?: string;
   /** Pseudo-values of population statistics per BatchNorm (default 30). */
   weight?: number;
@@ -98,7 +99,7 @@ export async function addBnPrior(options: AddBnPriorOptions): Promise<AddBnPrior
   const result: AddBnPriorResult = { sweep };
   if (options.out) {
     await estimate(weight);
-    await core.saveCheckpoint(options.out, { ...state, bnPrior: model.bnPrior ?? undefined });
+    await writeStagedModel(core, options.out, { ...state, bnPrior: model.bnPrior ?? undefined });
     result.out = options.out;
   }
   return result;

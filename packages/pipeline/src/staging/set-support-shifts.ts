@@ -9,11 +9,12 @@ import { HypertxError } from '@hypertx/export';
 import { resolveModel } from '../models.js';
 import { throwIfAborted, type ProgressCallback } from '../progress.js';
 import { validationEpisodes } from './validation-episodes.js';
+import { writeStagedModel } from './write-staged-model.js';
 
 export interface SetSupportShiftsOptions {
   /** The trained HyperTransformer: a bundled model name or a .hxmodel/.hxckpt path. */
   model: string;
-  /** Where to write the model with the setting; omit to only sweep. */
+  /** Where to write the model with the setting (a .hxckpt keeps the training state; any other file gets the weights alone); omit to only sweep. */
   out?: string;
   /** Images per class to fill to (0 = off; default 25). */
   fill?: number;
@@ -59,7 +60,7 @@ export async function setSupportShifts(options: SetSupportShiftsOptions): Promis
   const result: SetSupportShiftsResult = { sweep };
   if (options.out) {
     const { [core.SUPPORT_SHIFTS_KEY]: _old, ...metadata } = state.metadata ?? {};
-    await core.saveCheckpoint(options.out, { ...state, metadata: fill ? { ...metadata, [core.SUPPORT_SHIFTS_KEY]: String(fill) } : metadata });
+    await writeStagedModel(core, options.out, { ...state, metadata: fill ? { ...metadata, [core.SUPPORT_SHIFTS_KEY]: String(fill) } : metadata });
     result.out = options.out;
   }
   return result;
