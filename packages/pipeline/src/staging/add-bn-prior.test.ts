@@ -44,7 +44,7 @@ describe('addBnPrior with statistics: keep', () => {
     assert.equal(model.optimizer, null);
     assert.equal(model.metadata!.step, '500', 'the step the weights come from stays in the metadata');
     assert.deepEqual(model.params, training.params);
-    assert.equal((await stat(join(dir, 'model.hxmodel'))).size < (await stat(ckpt)).size / 2, true, 'no optimizer moments in the model file');
+    assert.ok((await stat(join(dir, 'model.hxmodel'))).size < (await stat(ckpt)).size / 2, 'no optimizer moments in the model file');
 
     await addBnPrior({ model: ckpt, out: join(dir, 'resumable.hxckpt'), statistics: 'keep', weight: 100 });
     const resumable = await loadCheckpoint(join(dir, 'resumable.hxckpt'));

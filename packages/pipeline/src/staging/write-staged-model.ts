@@ -8,7 +8,7 @@ import type { TrainState } from '@hypertx/core';
 
 type Core = typeof import('@hypertx/core');
 
-export function stateToWrite(out: string, state: TrainState): TrainState {
+function stateToWrite(out: string, state: TrainState): TrainState {
   if (out.endsWith('.hxckpt') || !state.optimizer) return state;
   const metadata = { ...state.metadata };
   // The step the weights come from stays readable (inspect prints it), as in a training run's best.hxmodel.
